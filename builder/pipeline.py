@@ -1,0 +1,165 @@
+"""The list of steps a document passes, and the three jobs built from them: clean, dedup, build.
+
+ingest -> extract (HTML) + normalise -> boilerplate (learned per site) -> dateline -> [pii] ->
+filters (language, quality) -> dedup -> publish.
+
+Per-document steps run on the engine (a process pool for large inputs); steps that need the whole
+corpus (learning site templates, LSH) run as passes over the collected batch. Every input
+document stays in the list from ingest to publish, so each ends up exactly once as kept, dropped or
+quarantined.
+"""
+from __future__ import annotations
+
+import functools
+import json
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from builder import boilerplate, filters, normalize
+from builder.article import Article
+from builder.config import Config
+from builder.dedup import dedup_articles, dedup_jsonl
+from builder.engines.local import map_ordered
+from builder.errors import BuilderError
+from builder.extract import extract_html
+from builder.ingest import read_inputs
+from builder.progress import Reporter, count_outcomes
+from builder.publish import ReleaseExtras, input_fingerprint, publish_release
+from builder.publish.pii import redact
+
+
+def _prepare(a: Article, cfg: Config) -> Article:
+    """Per-document work before the corpus-level passes: HTML extraction, normalisation."""
+    if a.alive and a.html is not None:
+        extract_html(a)
+    if a.alive:
+        normalize.normalize_article(a, cfg.normalize)
+    return a
+
+
+def _finish(a: Article, cfg: Config) -> None:
+    """Per-document work after boilerplate removal."""
+    normalize.move_dateline(a, cfg.normalize)
+    if cfg.pii.redact:
+        a.text = redact(a.text)
+    a.content_hash = normalize.content_hash(a.text)
+
+
+@dataclass
+class CleanResult:
+    articles: list[Article]
+    templates: dict[str, dict] = field(default_factory=dict)
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def run_clean(articles: list[Article], cfg: Config, reporter: Reporter | None = None) -> CleanResult:
+    """Clean every alive article in place; keeps list order and every document."""
+    reporter = reporter or Reporter()
+    timings: dict[str, float] = {}
+    t = time.perf_counter()
+    prepared = map_ordered(functools.partial(_prepare, cfg=cfg), articles, cfg.engine)
+    articles[:] = list(reporter.track(prepared, "normalise", total=len(articles)))
+    timings["normalise"] = time.perf_counter() - t
+
+    t = time.perf_counter()
+    templates: dict[str, dict] = {}
+    if cfg.boilerplate.enabled:
+        templates = boilerplate.clean_corpus([a for a in articles if a.alive], cfg.boilerplate)
+    timings["boilerplate"] = time.perf_counter() - t
+
+    t = time.perf_counter()
+    alive = [a for a in articles if a.alive]
+    for a in reporter.track(alive, "filter"):
+        _finish(a, cfg)
+    filters.apply_filters(alive, cfg.filters)
+    timings["filter"] = time.perf_counter() - t
+    return CleanResult(articles, templates, timings)
+
+
+def clean_articles(articles: list[Article], cfg: Config) -> list[Article]:
+    """The clean stage as a plain function (what `builder clean` and the benchmarks call)."""
+    return run_clean(articles, cfg).articles
+
+
+def _existing(paths: list[str | Path]) -> list[Path]:
+    out = [Path(p) for p in paths]
+    for p in out:
+        if not p.exists():
+            raise BuilderError(f"input not found: {p}")
+    return out
+
+
+def clean(inputs: list[str | Path], output: Path, cfg: Config,
+          reporter: Reporter | None = None) -> CleanResult:
+    """`builder clean`: one JSONL line per input document, input order."""
+    reporter = reporter or Reporter()
+    paths = _existing(inputs)
+    articles = list(reporter.track(read_inputs(paths, cfg.ingest), "read"))
+    result = run_clean(articles, cfg, reporter)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    with open(output, "w", encoding="utf-8") as f:
+        for a in articles:
+            f.write(json.dumps(a.clean_record(), ensure_ascii=False) + "\n")
+    reporter.summary(articles, f"builder clean -> {output}")
+    return result
+
+
+def explain_lines(articles: list[Article], doc_id: str) -> list[str]:
+    """What was removed from one document and why, one line per removed line."""
+    match = [a for a in articles if a.id == doc_id]
+    if not match:
+        raise BuilderError(f"--explain: no document with id {doc_id!r}")
+    a = match[0]
+    out = [f"{a.id}: status {a.status}" + (f" ({a.reason})" if a.reason else "")]
+    if a.dateline or a.source:
+        out.append(f"  dateline  {a.dateline!r} source {a.source!r}")
+    if a.title:
+        out.append(f"  title     {a.title!r}")
+    out += [f"  - [{rule}] {line}" for line, rule in a.removed]
+    return out
+
+
+def dedup(inputs: list[str | Path], output: Path, cfg: Config, threshold: float | None = None,
+          reporter: Reporter | None = None) -> dict:
+    """`builder dedup`: cluster already clean JSONL documents."""
+    paths = _existing(inputs)
+    return dedup_jsonl(paths, output, cfg.dedup, threshold=threshold,
+                       progress=bool(reporter and reporter.live))
+
+
+@dataclass
+class BuildResult:
+    release: Path
+    counts: dict
+
+
+def build(cfg: Config, inputs: list[str | Path] | None = None, output: Path | None = None,
+          version: str | None = None, previous: Path | None = None,
+          reporter: Reporter | None = None) -> BuildResult:
+    """`builder build`: read, clean, filter, dedup and publish a versioned release."""
+    reporter = reporter or Reporter()
+    paths = _existing(list(inputs) if inputs else list(cfg.release.inputs))
+    if previous is not None and not (Path(previous) / "manifest.json").is_file():
+        raise BuilderError(f"--previous: not a release (no manifest.json): {previous}")
+    t0 = time.perf_counter()
+    articles = list(reporter.track(read_inputs(paths, cfg.ingest), "read"))
+    if not articles:
+        raise BuilderError(f"no documents found in: {', '.join(map(str, paths))}")
+    result = run_clean(articles, cfg, reporter)
+
+    t = time.perf_counter()
+    report = None
+    if cfg.dedup.enabled:
+        report = dedup_articles(articles, cfg.dedup, previous=Path(previous) if previous else None)
+    result.timings["dedup"] = time.perf_counter() - t
+
+    stats = {"timings": result.timings, "documents": len(articles),
+             "seconds": time.perf_counter() - t0}
+    extras = ReleaseExtras(templates=result.templates, dedup=report, stats=stats)
+    release = publish_release(
+        articles, cfg, output=Path(output or cfg.release.output), version=version,
+        previous=Path(previous) if previous else None, input_fingerprint=input_fingerprint(paths),
+        extras=extras, progress=reporter.live)
+    reporter.summary(articles, f"builder build -> {release}")
+    return BuildResult(release, count_outcomes(articles))

@@ -1,0 +1,83 @@
+"""Progress bars and the end-of-run summary, on stderr so stdout stays clean for data.
+
+The library takes a `Reporter`; the CLI passes a live one unless `--quiet`, Python callers get the
+silent default. Nothing here decides anything about the data.
+"""
+from __future__ import annotations
+
+import sys
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from typing import TypeVar
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from builder.article import Article
+
+T = TypeVar("T")
+
+
+class Reporter:
+    """Silent reporter: the default for library callers and `--quiet`."""
+
+    live = False
+
+    def track(self, items: Iterable[T], description: str, total: int | None = None) -> Iterator[T]:
+        yield from items
+
+    def note(self, message: str) -> None:
+        pass
+
+    def summary(self, articles: list[Article], title: str) -> None:
+        pass
+
+
+class ConsoleReporter(Reporter):
+    live = True
+
+    def __init__(self) -> None:
+        self.console = Console(stderr=True)
+
+    def track(self, items, description, total=None):
+        if total is None and hasattr(items, "__len__"):
+            total = len(items)
+        columns = [TextColumn("{task.description:<14}"), BarColumn(), MofNCompleteColumn(),
+                   TimeElapsedColumn()]
+        with Progress(*columns, console=self.console, transient=not self.console.is_terminal) as bar:
+            yield from bar.track(items, total=total, description=description)
+
+    def note(self, message):
+        self.console.print(message)
+
+    def summary(self, articles, title):
+        self.console.print(summary_table(articles, title))
+
+
+def count_outcomes(articles: Iterable[Article]) -> dict:
+    """read / kept / dropped-by-reason / duplicates / quarantined, for tables and manifests."""
+    by_status, by_reason = Counter(), Counter()
+    for a in articles:
+        by_status[a.status] += 1
+        if a.reason:
+            by_reason[f"{a.status}:{a.reason}"] += 1
+    return {"read": sum(by_status.values()), "status": dict(sorted(by_status.items())),
+            "reason": dict(sorted(by_reason.items()))}
+
+
+def summary_table(articles: list[Article], title: str) -> Table:
+    counts = count_outcomes(articles)
+    table = Table(title=title, show_header=True, header_style="bold")
+    table.add_column("documents")
+    table.add_column("count", justify="right")
+    table.add_row("read", str(counts["read"]))
+    table.add_row("kept", str(counts["status"].get("kept", 0)))
+    for status_reason, n in counts["reason"].items():
+        status, reason = status_reason.split(":", 1)
+        table.add_row(f"{status}: {reason}", str(n))
+    return table
+
+
+def reporter(quiet: bool) -> Reporter:
+    return Reporter() if quiet or not sys.stderr else ConsoleReporter()
