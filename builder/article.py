@@ -6,6 +6,7 @@ Every input document becomes exactly one Article, so counting Articles is counti
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import pyarrow as pa
@@ -99,5 +100,20 @@ AUDIT_SCHEMA = pa.schema([
 ])
 
 
+# Han ideographs (with extensions and compatibility forms) and kana: written without spaces.
+_CJK = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002fa1f]")
+
+
+def count_words(text: str) -> int:
+    """Whitespace words, plus one word per Han/kana character (Chinese and Japanese use no spaces).
+
+    Korean (Hangul) separates words with spaces, so it is counted like European text.
+    """
+    cjk = len(_CJK.findall(text))
+    if not cjk:
+        return len(text.split())
+    return len(_CJK.sub(" ", text).split()) + cjk
+
+
 def n_words(text: str) -> int:
-    return len(text.split())
+    return count_words(text)

@@ -1,0 +1,176 @@
+"""Text normalisation, the aggressive hashing key, and datelines.
+
+`normalize_text` runs on every document, so it is built from whole-string passes (regex, split,
+join) and calls ftfy only on texts that show the typical byte patterns of mojibake.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+
+import ftfy
+import xxhash
+
+from builder.article import Article
+from builder.config import NormalizeConfig
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+_DIGIT = re.compile(r"\d")
+# C0 controls (not \t \n \r), zero-width space, word joiner, BOM, soft hyphen and bidi controls.
+# ZWJ/ZWNJ stay: they carry meaning in Persian, Indic scripts and emoji sequences.
+_INVISIBLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u00ad\u200b\u200e\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
+# C1 controls go only after the mojibake repair, which needs them ("â\x80\x99" is a cut "’")
+_C1 = re.compile("[\x80-\x9f]")
+_BLANKS = re.compile(r"\n{3,}")
+# A UTF-8 lead byte read as cp1252/Latin-1, followed by a continuation byte read the same way:
+# "Ã¼", "â€™", "Ð¿". Correct text in any language hardly ever has these pairs.
+_MOJIBAKE_HINT = re.compile(
+    "[\u00c2-\u00c5\u00ce\u00cf\u00d0\u00d1\u00d8\u00d9\u00e0-\u00ef][\u0080-\u00bf\u0152\u0153\u0160\u0161"
+    "\u0178\u017d\u017e\u0192\u02c6\u02dc\u2013\u2014\u2018-\u201e\u2020-\u2022\u2026\u2030\u2039\u203a\u20ac\u2122]")
+# Only encoding repairs: typography („“ ‚‘ «» – —, ligatures, full-width forms) is the author's.
+_FTFY = ftfy.TextFixerConfig(
+    unescape_html=False, remove_terminal_escapes=False, fix_latin_ligatures=False,
+    fix_character_width=False, uncurl_quotes=False, fix_line_breaks=False,
+    remove_control_chars=False, normalization=None, explain=False)
+
+
+def normalize_text(text: str, cfg: NormalizeConfig | None = None) -> str:
+    """NFC, \n line endings, no control or zero-width characters, single spaces within lines,
+    trimmed lines, at most one blank line in a row, mojibake repaired (cfg.fix_mojibake)."""
+    fix = cfg is None or cfg.fix_mojibake
+    text = _one_pass(text, fix)
+    # ftfy decides by context, and the clean-up changes the context (a stripped NBSP, a removed
+    # control between two halves of a broken character), so repeat until stable: the result
+    # must be idempotent. Only texts that still look broken pay for this.
+    for _ in range(3):
+        if not (fix and _MOJIBAKE_HINT.search(text)):
+            break
+        again = _one_pass(text, fix)
+        if again == text:
+            break
+        text = again
+    return text
+
+
+def _one_pass(text: str, fix: bool) -> str:
+    text = _INVISIBLE.sub("", text.replace("\t", " "))
+    if not unicodedata.is_normalized("NFC", text):
+        text = unicodedata.normalize("NFC", text)
+    if fix and _MOJIBAKE_HINT.search(text):
+        # ftfy may decode to any character, controls included (an overlong "Ã\x80" is NUL)
+        text = _INVISIBLE.sub("", ftfy.fix_text(text, _FTFY).replace("\t", " "))
+    text = _C1.sub("", text)
+    if not unicodedata.is_normalized("NFC", text):  # again: a removed control may free a combining mark
+        text = unicodedata.normalize("NFC", text)
+    # splitlines knows \r\n, \r, \u2028, \u2029 and friends; split() collapses NBSP and other spaces
+    lines = [" ".join(line.split()) for line in text.splitlines()]
+    return _BLANKS.sub("\n\n", "\n".join(lines)).strip()
+
+
+def normalize_article(a: Article, cfg: NormalizeConfig) -> None:
+    a.text = normalize_text(a.text, cfg)
+    if a.title:
+        a.title = normalize_text(a.title, cfg).replace("\n", " ")
+
+
+# --- datelines: "PLACE[ / PLACE][, DATE] [(SOURCE)] – " at the very start of the body ---------------
+_W = r"[^\W\d_]+(?:['’.\-][^\W\d_]+)*\.?"             # a word of letters: "NEW", "BADEN-BADEN", "ST."
+_PLACE = rf"{_W}(?: {_W}){{0,3}}"
+_DATELINE = re.compile(
+    rf"(?P<place>{_PLACE}(?: ?/ ?{_PLACE}){{0,3}})?"
+    r"(?:, (?P<date>[^\W_]+(?:\.[^\W_]+)*\.?(?: [^\W_]+\.?){0,3}))?"  # "March 3", "5. März", "Calif."
+    r" ?(?:\((?P<source>[^\W\d_][^()\n]{1,39})\))?"
+    r"(?P<dash> +--? +| ?[–—] ?)")
+# Capitalised first words that start sentences rather than place names ("In Berlin – so ...").
+_NOT_PLACE = frozenset("""
+a an and as at but by for from he her his i if in it its of on or she so that the their there they
+this to we when with you der die das dem den des ein eine einer und oder aber im am an auf aus bei
+mit nach von vom zu zum zur so wie wenn als er sie es wir ich le la les un une et ou de du des il
+elle en el y o del il lo gli e di da
+update breaking exclusive eilmeldung analyse analysis kommentar comment interview opinion meinung
+live video foto photo
+""".split())
+_MIN_PARAGRAPH_WORDS = 8
+_HEADLINE = re.compile(r"([^\n]+)\n+")
+_MAX_HEADLINE_WORDS = 25
+_OPEN_QUOTES = "\"'„“”«»‚‘‹›"
+
+
+def split_dateline(text: str, max_chars: int = 80) -> tuple[str | None, str | None, str]:
+    """("MÜNCHEN", "IT BOLTWISE", rest) for "MÜNCHEN (IT BOLTWISE) – rest"; (None, None, text) if none.
+
+    The dateline is the place with its date or region ("NEW YORK, March 3"); either place or source
+    may be missing, not both. To never eat a sentence or a heading, the place must be ALL CAPS or
+    capitalised words that are not a common sentence opener, the source must be short and without
+    digits, and the rest must start like a sentence (capital letter, digit or quote). Without a
+    source the evidence is thinner: one word ("Wien – ") or ALL CAPS ("NEW YORK – "), an en or em
+    dash, and the line must go on as a real paragraph.
+    """
+    m = _DATELINE.match(text, 0, min(len(text), max_chars + 1))
+    if not m or m.end() > max_chars or m.end() >= len(text):
+        return None, None, text
+    place, date, source = m.group("place"), m.group("date"), m.group("source")
+    rest = text[m.end():]
+    if not (place or source) or not (rest[0].isupper() or rest[0].isdigit() or rest[0] in _OPEN_QUOTES):
+        return None, None, text
+    if source and (len(source.split()) > 4 or source.strip() != source or _DIGIT.search(source)):
+        return None, None, text
+    if place and not _is_place(place, bool(source)):
+        return None, None, text
+    if not source and ("-" in m.group("dash") or len(rest.split("\n", 1)[0].split()) < _MIN_PARAGRAPH_WORDS):
+        return None, None, text  # "Title - Site" headings use a hyphen; "Wien – " a real dash
+    if date and not (place and (_DIGIT.search(date) or (source and _is_region(date)))):
+        return None, None, text
+    dateline = f"{place}, {date}" if date else place
+    return dateline, source, rest
+
+
+def _is_place(place: str, has_source: bool) -> bool:
+    parts = [p.split() for p in place.split("/")]
+    words = [w for p in parts for w in p]
+    caps = all(w.isupper() for w in words)
+    if caps and has_source:
+        return True  # "DEN HAAG (ANP) –", "DES MOINES (AP) –": the strongest evidence there is
+    if words[0].casefold().strip(".") in _NOT_PLACE:
+        return False
+    if caps:
+        return True
+    if not all(w[0].isupper() for w in words):
+        return False
+    # "Kiew/Moskau (dpa) -", "Frankfurt/Main (dts) -", or a plain "Wien – "
+    return all(len(p) <= 2 for p in parts) if has_source else len(words) == 1
+
+
+def _is_region(part: str) -> bool:
+    """A state or country after the place: "Ill.", "N.Y.", "Calif.", "Texas"."""
+    words = part.split()
+    return len(words) <= 2 and len(part) <= 20 and all(w[0].isupper() for w in words)
+
+
+def move_dateline(a: Article, cfg: NormalizeConfig) -> None:
+    """Move a dateline at the start of the body, or right after a headline line, to a.dateline/a.source."""
+    if not cfg.move_dateline:
+        return
+    dateline, source, rest = split_dateline(a.text, cfg.max_dateline_chars)
+    if not (dateline or source):
+        # syndicated copies often repeat the headline as the first line, then the dateline
+        m = _HEADLINE.match(a.text)
+        if not m or len(m.group(1).split()) > _MAX_HEADLINE_WORDS:
+            return
+        dateline, source, rest = split_dateline(a.text[m.end():], cfg.max_dateline_chars)
+        if not (dateline or source):
+            return
+        rest = m.group(0) + rest
+    a.dateline, a.source, a.text = dateline, source, rest
+
+
+def key(text: str, fold_digits: bool = False) -> str:
+    """Aggressive key for hashing: casefolded words only, single spaces."""
+    if not unicodedata.is_normalized("NFC", text):
+        text = unicodedata.normalize("NFC", text)
+    k = " ".join(_WORD.findall(text.casefold()))
+    return _DIGIT.sub("0", k) if fold_digits else k
+
+
+def content_hash(text: str) -> str:
+    return xxhash.xxh3_128_hexdigest(key(text).encode("utf-8"))

@@ -1,0 +1,172 @@
+"""Normalisation, datelines, hashing key."""
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from builder.article import Article
+from builder.config import NormalizeConfig
+from builder.normalize import content_hash, key, move_dateline, normalize_article, normalize_text, split_dateline
+
+FIX = Path(__file__).parent / "fixtures"
+CFG = NormalizeConfig()
+
+
+# --- normalize_text ------------------------------------------------------------------------
+
+def test_line_endings_and_blank_lines():
+    assert normalize_text("a\r\nb\rc\u2028d\n\n\n\n\ne") == "a\nb\nc\nd\n\ne"
+
+
+def test_whitespace_and_invisible_characters():
+    raw = "  Die\u00a0\u00a0Stadt\t\tBerlin \u200bwächst\u00ad.\x00\x07  \n\u202f Zweite\u2009Zeile \ufeff"
+    assert normalize_text(raw) == "Die Stadt Berlin wächst.\nZweite Zeile"
+
+
+def test_nfc():
+    assert normalize_text("Cafe\u0301 Mu\u0308nchen") == "Café München"
+
+
+def test_mojibake_repaired_typography_kept():
+    broken = "Der Bundesrat stimmte fÃ¼r die Ã„nderung â€“ â€žendlichâ€œ, sagte er."
+    assert normalize_text(broken) == "Der Bundesrat stimmte für die Änderung – „endlich“, sagte er."
+    typo = "„Zitat“ ‚halb‘ «guillemets» – — ﬁnal ＡＢＣ ’s “quote” …"
+    assert normalize_text(typo) == typo
+
+
+def test_mojibake_left_alone_when_disabled():
+    assert "Ã¼" in normalize_text("fÃ¼r", NormalizeConfig(fix_mojibake=False))
+
+
+def test_correct_non_latin_text_untouched():
+    for text in ("Привет, как дела? Всё хорошо.", "東京都の人口は増えている。", "Ação e coração: São Paulo", "ÆØÅ æøå"):
+        assert normalize_text(text) == text
+
+
+def test_normalize_article_title_on_one_line():
+    a = Article(id="x", text="Body\r\n\r\n\r\ntext", title="A\ntitle ")
+    normalize_article(a, CFG)
+    assert (a.text, a.title) == ("Body\n\ntext", "A title")
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b\ufeff]")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.characters(codec="utf-8"), max_size=300)
+       | st.lists(st.sampled_from(["Ã¼", "â€œ", "Â", " ", "\n", "\r", "\t", "\u00a0", "ab", "é", "e\u0301",
+                                   "\u200b", "\x85", "—", "„", "Ð¿"]), max_size=40).map("".join))
+def test_idempotent_and_clean(text):
+    once = normalize_text(text, CFG)
+    assert normalize_text(once, CFG) == once
+    assert not _CONTROL.search(once) and "\r" not in once and "\n\n\n" not in once
+    assert unicodedata.is_normalized("NFC", once)
+    assert all(line == line.strip() and "  " not in line for line in once.split("\n"))
+
+
+# --- datelines -----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("text, dateline, source", [
+    ("MÜNCHEN (IT BOLTWISE) – Die Verhandlungen gehen weiter.", "MÜNCHEN", "IT BOLTWISE"),
+    ("WASHINGTON / LONDON (IT BOLTWISE) – Beide Seiten verhandeln.", "WASHINGTON / LONDON", "IT BOLTWISE"),
+    ("BERLIN (dpa) - Die Regierung hat beschlossen.", "BERLIN", "dpa"),
+    ("(Reuters) - The company said on Monday.", None, "Reuters"),
+    ("WASHINGTON (AP) — The president spoke.", "WASHINGTON", "AP"),
+    ("Wien – Die Regierung hat am Montag einen neuen Plan für die Bahn vorgestellt.", "Wien", None),
+    ("NEW YORK, March 3 (Reuters) - Stocks rose.", "NEW YORK, March 3", "Reuters"),
+    ("LONDON, 5. März (dpa) – Der Premier sprach.", "LONDON, 5. März", "dpa"),
+    ("Kiew/Moskau (dpa/AFP) - Russland meldet Angriffe.", "Kiew/Moskau", "dpa/AFP"),
+    ("SPRINGFIELD, Ore. (AP) — A bridge closed.", "SPRINGFIELD, Ore.", "AP"),
+    ("ST. PAUL (AP) — Lawmakers met.", "ST. PAUL", "AP"),
+    ("GENÈVE (ats) – Le conseil a décidé.", "GENÈVE", "ats"),
+    ("DEN HAAG (ANP) – Het kabinet besloot.", "DEN HAAG", "ANP"),
+])
+def test_split_dateline(text, dateline, source):
+    d, s, rest = split_dateline(text)
+    assert (d, s) == (dateline, source)
+    assert text.endswith(rest) and rest[0].isupper() and len(rest) < len(text)
+
+
+@pytest.mark.parametrize("text", [
+    "In Berlin – so sagt er – ist alles anders.",
+    "Trump (R) - Texas said nothing.",
+    "He said (quietly) - Yes, of course.",
+    "Der Bundestag – Das Parlament der Republik – tagt heute in einer langen Sitzung.",
+    "Home – Welcome to our shop",
+    "News - Cameras of the year | Forum",
+    "Wien – Die Regierung",                       # no source, and no paragraph follows
+    "BERLIN (dpa) - die kleine Schrift danach",    # the body must start like a sentence
+    "Some text before. BERLIN (dpa) - Die Regierung.",
+    "UPDATE – The story has been changed to add a statement from the company today.",
+    "BERLIN (dpa) – ",
+    "",
+])
+def test_no_dateline(text):
+    assert split_dateline(text) == (None, None, text)
+
+
+def test_dateline_longer_than_max_chars_stays():
+    text = "SAN FRANCISCO / LOS ANGELES / NEW YORK (Reuters) - The companies said."
+    assert split_dateline(text, max_chars=20) == (None, None, text)
+    assert split_dateline(text)[1] == "Reuters"
+
+
+def test_seed_datelines_match_gold():
+    gold = {g["id"]: g for g in map(json.loads, (FIX / "normalize" / "seeds_gold.jsonl").read_text().splitlines())}
+    for path in sorted((FIX / "ingest" / "seeds" / "it-boltwise").glob("*.txt")):
+        g = gold[f"it-boltwise/{path.stem}"]
+        a = Article(id=path.stem, text=path.read_text(encoding="utf-8"))
+        normalize_article(a, CFG)
+        move_dateline(a, CFG)
+        assert (a.dateline, a.source) == (g["dateline"], g["source"])
+        assert a.text.startswith(g["text"][:200])
+
+
+def test_move_dateline_after_headline():
+    a = Article(id="x", text="Neuer Plan für die Bahn\n\nBERLIN (dpa) - Die Regierung hat beschlossen.\n\nMehr dazu.")
+    move_dateline(a, CFG)
+    assert (a.dateline, a.source) == ("BERLIN", "dpa")
+    assert a.text == "Neuer Plan für die Bahn\n\nDie Regierung hat beschlossen.\n\nMehr dazu."
+    long_first = " ".join(["Wort"] * 40) + "\nBERLIN (dpa) - Die Regierung hat beschlossen."
+    b = Article(id="y", text=long_first)
+    move_dateline(b, CFG)
+    assert b.dateline is None and b.text == long_first
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=120) | st.lists(st.sampled_from(["BERLIN", " ", "(dpa)", "-", "–", "Die", "\n", ",", "5.",
+                                                        "März", "/", "Wien", "in"]), max_size=12).map("".join))
+def test_split_dateline_never_raises_and_keeps_a_suffix(text):
+    dateline, source, rest = split_dateline(text)
+    assert text.endswith(rest)
+    assert (dateline is None and source is None) == (rest == text)
+
+
+def test_move_dateline_disabled():
+    a = Article(id="x", text="BERLIN (dpa) - Die Regierung hat beschlossen.")
+    move_dateline(a, NormalizeConfig(move_dateline=False))
+    assert a.dateline is None and a.text.startswith("BERLIN")
+
+
+# --- key and content_hash ------------------------------------------------------------------
+
+def test_key_ignores_case_punctuation_and_spacing():
+    assert key("Hello,  World!\n„Grüße“ — STRASSE") == key("hello world GRÜSSE strasse") == "hello world grüsse strasse"
+    assert key("Cafe\u0301") == key("Café")
+
+
+def test_key_fold_digits():
+    assert key("Up 3.5% in 2024", fold_digits=True) == key("Up 7.1% in 2023", fold_digits=True)
+    assert key("Up 3.5% in 2024") != key("Up 7.1% in 2023")
+
+
+def test_content_hash():
+    h = content_hash("The Same text.")
+    assert h == content_hash("the same, text") and len(h) == 32 and int(h, 16) >= 0
+    assert h != content_hash("The other text.")
