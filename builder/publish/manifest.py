@@ -1,0 +1,141 @@
+"""manifest.json: what a release is made of, so anyone can verify it byte by byte.
+
+Determinism choice: the manifest holds no wall-clock time, so two builds of the same inputs give
+the same manifest. `built_at` appears only when SOURCE_DATE_EPOCH is set (the reproducible-builds
+convention, a time the caller fixes). The real build time and timings go to `build-info.json`,
+which is the one file of a release outside the manifest and outside the determinism promise.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections import Counter
+from datetime import datetime, timezone
+from pathlib import Path
+
+import matplotlib
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+import builder
+from builder.article import Article
+from builder.config import Config
+from builder.errors import BuilderError
+from builder.publish.parquet import audit_reason, audit_status, is_kept
+
+MANIFEST = "manifest.json"
+BUILD_INFO = "build-info.json"
+FORMAT = 1
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def dump_json(data, path: Path) -> None:
+    path.write_text(json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def _input_files(root: Path) -> list[tuple[str, Path]]:
+    if root.is_file():
+        return [(root.name, root)]
+    if root.is_dir():
+        prefix = root.resolve().name
+        return [(f"{prefix}/{p.relative_to(root).as_posix()}", p) for p in root.rglob("*") if p.is_file()]
+    raise BuilderError(f"input not found: {root}")
+
+
+def input_fingerprint(paths: list[Path]) -> str:
+    """sha256 over (relative path, size, sha256) of every input file, sorted: where the inputs
+    live on disk does not matter, their names and bytes do."""
+    entries = sorted(
+        (rel, p.stat().st_size, sha256_file(p)) for root in paths for rel, p in _input_files(Path(root)))
+    h = hashlib.sha256()
+    for rel, size, digest in entries:
+        h.update(f"{rel}\0{size}\0{digest}\n".encode("utf-8"))
+    return h.hexdigest()
+
+
+def counts(articles: list[Article]) -> dict:
+    kept = [a for a in articles if is_kept(a)]
+    removed = [a for a in articles if not is_kept(a)]
+    return {
+        "inputs": len(articles),
+        "kept": len(kept),
+        "removed": len(removed),
+        "by_status": dict(Counter(["kept"] * len(kept) + [audit_status(a) for a in removed])),
+        "by_reason": dict(Counter(audit_reason(a) for a in removed)),
+        "by_site": dict(Counter(a.site or "unknown" for a in kept)),
+        "by_lang": dict(Counter(a.lang or "unknown" for a in kept)),
+    }
+
+
+def file_entries(release: Path, skip: set[str]) -> list[dict]:
+    """Every file of the release (relative posix path, sha256, bytes, and rows for Parquet)."""
+    entries = []
+    for p in sorted(release.rglob("*")):
+        rel = p.relative_to(release).as_posix()
+        if not p.is_file() or rel in skip:
+            continue
+        entry = {"path": rel, "sha256": sha256_file(p), "bytes": p.stat().st_size}
+        if p.suffix == ".parquet":
+            entry["rows"] = pq.ParquetFile(p).metadata.num_rows
+        entries.append(entry)
+    return entries
+
+
+def build_manifest(release: Path, *, name: str, version: str, previous: str | None, cfg: Config,
+                   input_fp: str, article_counts: dict, num_bytes: int, dedup=None) -> dict:
+    files = file_entries(release, skip={MANIFEST, BUILD_INFO})
+    train_rows = sum(f["rows"] for f in files if f["path"].startswith("data/train-"))
+    manifest = {
+        "format": FORMAT,
+        "name": name,
+        "version": version,
+        "previous": previous,
+        "builder_version": builder.__version__,
+        # byte-identical output is promised per library version too, so record the writers
+        "libraries": {"pyarrow": pa.__version__, "matplotlib": matplotlib.__version__},
+        "config_hash": cfg.hash(),
+        "config": cfg.to_dict(),
+        "input_fingerprint": input_fp,
+        "counts": article_counts,
+        "splits": {"train": {"rows": train_rows, "num_bytes": num_bytes}},
+        "files": files,
+    }
+    if dedup is not None:
+        manifest["dedup"] = {k: getattr(dedup, k, None) for k in ("threshold", "bands", "rows")}
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch and epoch.isdigit():
+        manifest["built_at"] = datetime.fromtimestamp(int(epoch), timezone.utc).isoformat()
+    return manifest
+
+
+def write_build_info(release: Path, stats: dict, dedup=None) -> None:
+    """The build's wall-clock time, the pipeline's stats and the dedup report: useful, but not
+    reproducible, so kept out of the manifest, the card and the data."""
+    info = {"built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"), "stats": stats,
+            "dedup": dedup.to_dict() if dedup is not None else None}
+    release.joinpath(BUILD_INFO).write_text(
+        json.dumps(info, indent=2, sort_keys=True, ensure_ascii=False, default=str) + "\n", encoding="utf-8")
+
+
+def read_manifest(release: Path) -> dict:
+    """The manifest of a release folder; BuilderError (exit 2) when it is not a usable release."""
+    path = Path(release) / MANIFEST
+    if not Path(release).is_dir():
+        raise BuilderError(f"not a release folder: {release}")
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise BuilderError(f"not a release (no {MANIFEST}): {release}") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise BuilderError(f"unreadable {MANIFEST} in {release}: {e}") from None
+    if not isinstance(data, dict) or not isinstance(data.get("files"), list) or "version" not in data:
+        raise BuilderError(f"{MANIFEST} in {release} lacks version or files")
+    return data

@@ -1,0 +1,101 @@
+"""publish_release: write a whole release into a temp folder next to the target, then rename.
+
+A failed or interrupted run leaves no half release (only a `.building-*` folder, which no
+version lookup ever picks up, removed on any Python-level failure).
+"""
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rich.console import Console
+
+from builder.article import Article, n_words
+from builder.config import Config
+from builder.errors import BuilderError
+from builder.publish import plots
+from builder.publish.card import render_card
+from builder.publish.diff import changelog, diff_data
+from builder.publish.manifest import (
+    build_manifest, counts, dump_json, read_manifest, write_build_info)
+from builder.publish.parquet import is_kept, write_audit, write_data
+from builder.publish.versions import format_version, parse_version, pick_previous, resolve_version
+
+TEMPLATES = "audit/templates.json"
+
+
+@dataclass
+class ReleaseExtras:
+    templates: dict[str, dict] = field(default_factory=dict)  # site -> {"lines": [...], ...}, learned boilerplate
+    dedup: object | None = None      # a DedupReport (duck-typed: bands, rows, threshold, detection_curve, ...)
+    stats: dict = field(default_factory=dict)    # timings etc.: build-info.json only, outside the determinism promise
+
+
+def publish_release(articles: list[Article], cfg: Config, *, output: Path, version: str | None,
+                    previous: Path | None, input_fingerprint: str, extras: ReleaseExtras,
+                    progress: bool = False) -> Path:
+    """Publish `articles` (every input document, input order) as `<output>/<name>/<version>/`."""
+    say = Console(stderr=True, quiet=not progress).print
+    root = Path(output) / cfg.release.name
+    if version and (root / format_version(parse_version(version))).exists():
+        raise BuilderError(f"release {root / format_version(parse_version(version))} exists; "
+                           "a published version is never overwritten")
+    prev_dir, automatic = pick_previous(root, previous, version)
+    prev_manifest = read_manifest(prev_dir) if prev_dir else None
+    prev_version = prev_manifest["version"] if prev_manifest else None
+    note = None
+    if automatic:
+        note = f"Compared with {prev_version}, the latest earlier release (no --previous given)."
+        say(note)
+
+    root.mkdir(parents=True, exist_ok=True)
+    tmp = root / f".building-{os.getpid()}-{secrets.token_hex(4)}"
+    tmp.mkdir()
+    try:
+        say("writing Parquet shards")
+        data_paths, num_bytes = write_data(articles, tmp, cfg.publish)
+        write_audit(articles, tmp, cfg.publish)
+        diff = diff_data(prev_dir, tmp, prev_version, "") if prev_dir else None
+        final = resolve_version(version, prev_version, diff.kind if diff else None, cfg.release.version)
+        target = root / final
+        if target.exists():
+            raise BuilderError(f"release {target} exists; a published version is never overwritten")
+        if diff:
+            diff.new_version = final
+            say(diff.summary())
+
+        dump_json(extras.templates, tmp / TEMPLATES)
+        if extras.dedup is not None:
+            extras.dedup.write_sidecar(tmp)
+        kept = [a for a in articles if is_kept(a)]
+        plot_links = {}
+        if cfg.publish.plots:
+            say("rendering plots")
+            plot_links = plots.render_all(tmp / "plots", [n_words(a.text) for a in kept],
+                                          Counter(a.lang or "unknown" for a in kept), extras.dedup)
+        prev_log = prev_dir / "CHANGELOG.md" if prev_dir else None
+        (tmp / "CHANGELOG.md").write_text(changelog(
+            diff, version=final, kept=len(kept), note=note,
+            previous_changelog=prev_log.read_text(encoding="utf-8") if prev_log and prev_log.is_file() else None),
+            encoding="utf-8")
+        render_card(articles, cfg, version=final, previous=prev_version, input_fp=input_fingerprint,
+                    num_bytes=num_bytes, download_size=sum(p.stat().st_size for p in data_paths),
+                    plots=plot_links, dedup=extras.dedup).save(tmp / "README.md")
+        dump_json(build_manifest(tmp, name=cfg.release.name, version=final, previous=prev_version, cfg=cfg,
+                                 input_fp=input_fingerprint, article_counts=counts(articles),
+                                 num_bytes=num_bytes, dedup=extras.dedup), tmp / "manifest.json")
+        write_build_info(tmp, extras.stats, extras.dedup)
+        try:
+            # rename(2) onto an existing non-empty folder fails, so a racing build cannot clobber one
+            os.rename(tmp, target)
+        except OSError:
+            raise BuilderError(f"release {target} appeared while building; not overwritten") from None
+        say(f"published {target}")
+        return target
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
