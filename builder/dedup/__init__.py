@@ -1,0 +1,158 @@
+"""Exact and near-duplicate detection: content hash, MinHash LSH, verified merges, union-find clusters.
+
+Public entry points: `dedup_articles` (the pipeline's step, over Articles in memory) and
+`dedup_jsonl` (the `builder dedup` command, streaming). Both return or build a `DedupReport`.
+"""
+from __future__ import annotations
+
+import gzip
+import io
+import json
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import zstandard
+
+from builder.article import Article
+from builder.config import DedupConfig
+from builder.dedup.index import EXACT, NEAR, DedupIndex, Doc, Outcome
+from builder.dedup.lsh import detection_curve, detection_probability
+from builder.dedup.previous import write_sidecar
+from builder.errors import BuilderError
+
+__all__ = ["DedupReport", "dedup_articles", "dedup_jsonl"]
+
+
+class DedupReport:
+    """What a dedup run did, for the manifest, the card (detection curve, similarities) and the sidecar."""
+
+    def __init__(self, index: DedupIndex, outcomes: list[Outcome]):
+        self.bands, self.rows = index.bands, index.rows
+        self.design_jaccard = index.design_jaccard
+        self.threshold = index.threshold
+        self.containment = index.containment
+        self.num_perm = index.cfg.num_perm
+        self.merged_similarities = [o.similarity for o in outcomes if o.reason == NEAR]
+        self.exact = sum(o.reason == EXACT for o in outcomes)
+        self.near = len(self.merged_similarities)
+        self.clusters = len({o.cluster_id for o in outcomes})
+        self.documents = len(outcomes)
+        self.stats = dict(index.stats)
+        self.seconds = {k: round(v, 3) for k, v in index.seconds.items()}
+        self._sidecar = index.sidecar()
+
+    def detection_curve(self, points: int = 101) -> list[tuple[float, float]]:
+        """(Jaccard, probability that a pair at that Jaccard becomes an LSH candidate)."""
+        return detection_curve(self.bands, self.rows, points)
+
+    def write_sidecar(self, release_dir: Path) -> list[Path]:
+        """Write `<release>/dedup/signatures.parquet`, which a later `--previous` run reads."""
+        if self._sidecar is None:
+            raise BuilderError("this dedup run kept no sidecar (builder dedup publishes no release)")
+        return write_sidecar(self._sidecar, release_dir)
+
+    def to_dict(self) -> dict:
+        """Deterministic summary (no timings: those are in `seconds`)."""
+        return {
+            "documents": self.documents, "exact_duplicates": self.exact, "near_duplicates": self.near,
+            "clusters": self.clusters, "threshold": self.threshold, "containment": self.containment,
+            "num_perm": self.num_perm, "bands": self.bands, "rows": self.rows,
+            "lsh_design_jaccard": round(self.design_jaccard, 4),
+            "lsh_detection_at_design": round(float(detection_probability(self.design_jaccard, self.bands, self.rows)), 4),
+            **self.stats,
+        }
+
+
+def _check(cfg: DedupConfig, threshold: float | None) -> None:
+    t = cfg.threshold if threshold is None else threshold
+    if not 0.0 < t <= 1.0:
+        raise BuilderError(f"dedup threshold must be in (0, 1], got {t}")
+    if not 0.0 <= cfg.containment <= 1.0 or not 0.0 < cfg.guard_min_share <= 1.0:
+        raise BuilderError("dedup.containment must be in [0, 1] and dedup.guard_min_share in (0, 1]")
+    if cfg.guard_segments < 1 or cfg.batch_size < 1 or cfg.max_bucket < 1 or not 0.0 < cfg.lsh_recall < 1.0:
+        raise BuilderError("dedup.guard_segments, batch_size and max_bucket must be >= 1, lsh_recall in (0, 1)")
+
+
+def dedup_articles(articles: list[Article], cfg: DedupConfig, previous: Path | None = None) -> DedupReport:
+    """Cluster the alive articles; drop every duplicate (exact_duplicate / near_duplicate)."""
+    _check(cfg, None)
+    alive = [a for a in articles if a.alive]
+    index = DedupIndex(cfg, previous=previous)
+    for start in range(0, len(alive), cfg.batch_size):
+        index.add([Doc(a.id, a.text, a.published_at) for a in alive[start:start + cfg.batch_size]])
+    outcomes = index.finish()
+    for a, o in zip(alive, outcomes):
+        a.content_hash, a.cluster_id, a.duplicate_of, a.similarity = o.content_hash, o.cluster_id, o.duplicate_of, o.similarity
+        if o.reason:
+            a.drop(o.reason)
+    return DedupReport(index, outcomes)
+
+
+def dedup_jsonl(inputs: list[Path], output: Path, cfg: DedupConfig, threshold: float | None = None,
+                progress: bool = False) -> dict:
+    """`builder dedup`: one output line per input document, in input order. Returns the report dict."""
+    _check(cfg, threshold)
+    index = DedupIndex(cfg, threshold, sidecar=False)
+    batch: list[Doc] = []
+    for doc in _read_docs([Path(p) for p in inputs]):
+        batch.append(doc)
+        if len(batch) == cfg.batch_size:
+            index.add(batch)
+            batch = []
+            if progress:
+                print(f"dedup: {len(index.ids)} documents read", file=sys.stderr, flush=True)
+    if batch:
+        index.add(batch)
+    outcomes = index.finish()
+    output = Path(output)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    with open(output, "w", encoding="utf-8") as f:
+        for doc_id, o in zip(index.ids, outcomes):
+            f.write(json.dumps({"id": doc_id, "cluster_id": o.cluster_id, "duplicate_of": o.duplicate_of,
+                                "similarity": o.similarity}, ensure_ascii=False) + "\n")
+    report = DedupReport(index, outcomes)
+    return {**report.to_dict(), "stage_seconds": report.seconds}
+
+
+def _files(paths: list[Path]) -> Iterator[Path]:
+    for p in paths:
+        if p.is_dir():
+            yield from sorted(f for f in p.rglob("*") if f.is_file() and f.name.endswith((".jsonl", ".jsonl.gz", ".jsonl.zst")))
+        elif p.is_file():
+            yield p
+        else:
+            raise BuilderError(f"{p}: no such file or folder")
+
+
+def _open(path: Path) -> io.TextIOBase:
+    if path.name.endswith(".gz"):
+        return gzip.open(path, "rt", encoding="utf-8")
+    if path.name.endswith(".zst"):
+        return io.TextIOWrapper(zstandard.ZstdDecompressor().stream_reader(open(path, "rb"), closefd=True),
+                                encoding="utf-8")
+    return open(path, encoding="utf-8")
+
+
+def _read_docs(paths: list[Path]) -> Iterator[Doc]:
+    for path in _files(paths):
+        try:
+            with _open(path) as f:
+                for n, line in enumerate(f, 1):
+                    if not line.strip():
+                        continue
+                    try:
+                        obj = json.loads(line)
+                    except json.JSONDecodeError:
+                        obj = None
+                    if not isinstance(obj, dict):
+                        raise BuilderError(f"{path}:{n}: not a JSON object")
+                    doc_id, text = obj.get("id"), obj.get("text")
+                    if doc_id is None or isinstance(doc_id, (dict, list)):
+                        raise BuilderError(f"{path}:{n}: no usable id")
+                    if text is not None and not isinstance(text, str):
+                        raise BuilderError(f"{path}:{n}: text is not a string")
+                    published = obj.get("published_at")
+                    yield Doc(str(doc_id), text or "", published if isinstance(published, str) else None)
+        except (OSError, EOFError, UnicodeDecodeError, zstandard.ZstdError) as e:
+            raise BuilderError(f"{path}: unreadable: {e}") from None
