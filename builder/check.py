@@ -257,7 +257,7 @@ def _norm_line(line: str) -> str:
 
 
 def _boilerplate_gate(release: Path, rows: list[dict], cfg: CheckConfig) -> Gate:
-    path = release / "audit" / "templates.json"
+    path = release / "audit" / "_templates.json"
     if not path.is_file():
         return Gate("boilerplate", True, "no learned templates in this release")
     try:
@@ -265,7 +265,7 @@ def _boilerplate_gate(release: Path, rows: list[dict], cfg: CheckConfig) -> Gate
         lines = {site: {_norm_line(x) for x in t.get("lines", []) if _norm_line(x)}
                  for site, t in templates.items()}
     except (OSError, UnicodeDecodeError, json.JSONDecodeError, AttributeError, TypeError) as e:
-        return Gate("boilerplate", False, f"audit/templates.json unreadable: {e}", ["audit/templates.json"], 1)
+        return Gate("boilerplate", False, f"audit/_templates.json unreadable: {e}", ["audit/_templates.json"], 1)
     bad = []
     for r in rows:
         site_lines = lines.get(r["site"])

@@ -26,6 +26,8 @@ from builder.extract import extract_html
 from builder.ingest import read_inputs
 from builder.progress import Reporter, count_outcomes
 from builder.publish import ReleaseExtras, input_fingerprint, publish_release
+from builder.publish.parquet import read_kept_articles
+from builder.publish.versions import locate_previous
 from builder.publish.pii import redact
 
 
@@ -67,6 +69,7 @@ def run_clean(articles: list[Article], cfg: Config, reporter: Reporter | None = 
     if cfg.boilerplate.enabled:
         templates = boilerplate.clean_corpus([a for a in articles if a.alive], cfg.boilerplate)
     timings["boilerplate"] = time.perf_counter() - t
+    reporter.note(f"boilerplate: {len(templates)} site templates learned in {timings['boilerplate']:.1f} s")
 
     t = time.perf_counter()
     alive = [a for a in articles if a.alive]
@@ -101,7 +104,7 @@ def clean(inputs: list[str | Path], output: Path, cfg: Config,
     with open(output, "w", encoding="utf-8") as f:
         for a in articles:
             f.write(json.dumps(a.clean_record(), ensure_ascii=False) + "\n")
-    reporter.summary(articles, f"builder clean -> {output}")
+    reporter.summary(articles, "builder clean")
     return result
 
 
@@ -140,8 +143,8 @@ def build(cfg: Config, inputs: list[str | Path] | None = None, output: Path | No
     """`builder build`: read, clean, filter, dedup and publish a versioned release."""
     reporter = reporter or Reporter()
     paths = _existing(list(inputs) if inputs else list(cfg.release.inputs))
-    if previous is not None and not (Path(previous) / "manifest.json").is_file():
-        raise BuilderError(f"--previous: not a release (no manifest.json): {previous}")
+    output = Path(output or cfg.release.output)
+    prev_dir = locate_previous(output / cfg.release.name, previous) if previous else None
     t0 = time.perf_counter()
     articles = list(reporter.track(read_inputs(paths, cfg.ingest), "read"))
     if not articles:
@@ -151,15 +154,19 @@ def build(cfg: Config, inputs: list[str | Path] | None = None, output: Path | No
     t = time.perf_counter()
     report = None
     if cfg.dedup.enabled:
-        report = dedup_articles(articles, cfg.dedup, previous=Path(previous) if previous else None)
+        report = dedup_articles(articles, cfg.dedup, previous=prev_dir)
+        reporter.note(f"dedup: {report.exact} exact and {report.near} near duplicates, "
+                      f"{report.clusters} clusters, in {time.perf_counter() - t:.1f} s")
     result.timings["dedup"] = time.perf_counter() - t
+    # An explicit --previous makes this build an increment: the earlier release's kept articles
+    # carry over unless this build supplies the same id again (then the new text replaces it).
+    carried = read_kept_articles(prev_dir, {a.id for a in articles}) if prev_dir else []
 
     stats = {"timings": result.timings, "documents": len(articles),
              "seconds": time.perf_counter() - t0}
     extras = ReleaseExtras(templates=result.templates, dedup=report, stats=stats)
     release = publish_release(
-        articles, cfg, output=Path(output or cfg.release.output), version=version,
-        previous=Path(previous) if previous else None, input_fingerprint=input_fingerprint(paths),
-        extras=extras, progress=reporter.live)
-    reporter.summary(articles, f"builder build -> {release}")
+        articles + carried, cfg, output=output, version=version, previous=prev_dir,
+        input_fingerprint=input_fingerprint(paths), extras=extras, progress=reporter.live)
+    reporter.summary(articles, "builder build")
     return BuildResult(release, count_outcomes(articles))

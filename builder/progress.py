@@ -6,6 +6,7 @@ silent default. Nothing here decides anything about the data.
 from __future__ import annotations
 
 import sys
+import time
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from typing import TypeVar
@@ -43,9 +44,16 @@ class ConsoleReporter(Reporter):
     def track(self, items, description, total=None):
         if total is None and hasattr(items, "__len__"):
             total = len(items)
-        columns = [TextColumn("{task.description:<14}"), BarColumn(), MofNCompleteColumn(),
+        if not self.console.is_terminal:
+            # logs (CI, files) get one line per stage instead of redrawn bars
+            t, n = time.perf_counter(), 0
+            for n, item in enumerate(items, 1):
+                yield item
+            self.console.print(f"{description}: {n} documents in {time.perf_counter() - t:.1f} s")
+            return
+        columns = [TextColumn("{task.description:<10}"), BarColumn(), MofNCompleteColumn(),
                    TimeElapsedColumn()]
-        with Progress(*columns, console=self.console, transient=not self.console.is_terminal) as bar:
+        with Progress(*columns, console=self.console, transient=True) as bar:
             yield from bar.track(items, total=total, description=description)
 
     def note(self, message):

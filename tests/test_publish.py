@@ -50,7 +50,7 @@ def files(release: Path) -> dict[str, str]:
 def test_layout_and_every_input_once(release):
     assert release.name == "1.0.0" and release.parent.name == "news"
     names = files(release)
-    for required in ("README.md", "manifest.json", "CHANGELOG.md", "audit/templates.json",
+    for required in ("README.md", "manifest.json", "CHANGELOG.md", "audit/_templates.json",
                      "dedup/clusters.json", "data/train-00000-of-00003.parquet",
                      "audit/removed-00000-of-00001.parquet"):
         assert required in names
@@ -62,7 +62,7 @@ def test_layout_and_every_input_once(release):
         "doc-901": ("dropped", "near_duplicate")}
     assert next(r for r in audit if r["id"] == "doc-901")["duplicate_of"] == "doc-000"
     assert next(r for r in data if r["id"] == "doc-000")["cluster_size"] == 2
-    assert json.loads((release / "audit/templates.json").read_text()) == TEMPLATES
+    assert json.loads((release / "audit/_templates.json").read_text()) == TEMPLATES
 
 
 def test_parquet_is_explicit_zstd_paged_fixed_row_groups(release):

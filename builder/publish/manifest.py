@@ -22,7 +22,7 @@ import builder
 from builder.article import Article
 from builder.config import Config
 from builder.errors import BuilderError
-from builder.publish.parquet import audit_reason, audit_status, is_kept
+from builder.publish.parquet import CARRIED, audit_reason, audit_status, is_kept
 
 MANIFEST = "manifest.json"
 BUILD_INFO = "build-info.json"
@@ -65,7 +65,8 @@ def counts(articles: list[Article]) -> dict:
     kept = [a for a in articles if is_kept(a)]
     removed = [a for a in articles if not is_kept(a)]
     return {
-        "inputs": len(articles),
+        "inputs": sum(not a.origin.startswith(CARRIED) for a in articles),
+        "carried": sum(a.origin.startswith(CARRIED) for a in articles),
         "kept": len(kept),
         "removed": len(removed),
         "by_status": dict(Counter(["kept"] * len(kept) + [audit_status(a) for a in removed])),

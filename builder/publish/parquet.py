@@ -104,3 +104,18 @@ def read_columns(paths: list[Path], columns: list[str]) -> pa.Table:
     """Selected columns of several shards, concatenated in shard order."""
     tables = [pq.read_table(p, columns=columns) for p in sorted(paths)]
     return pa.concat_tables(tables) if tables else pa.table({c: [] for c in columns})
+
+
+CARRIED = "release:"  # Article.origin prefix of a document carried over from the previous release
+
+
+def read_kept_articles(release: Path, skip_ids: set[str]) -> list[Article]:
+    """The kept articles of an earlier release as Articles (origin "release:<dir>"), for carrying
+    them into the next version; ids in `skip_ids` are left out (this build supplies them again)."""
+    names = [f.name for f in DATA_SCHEMA if f.name in Article.__dataclass_fields__]
+    out = []
+    for path in sorted((release / "data").glob("*.parquet")):
+        for row in pq.read_table(path, columns=names).to_pylist():
+            if row["id"] not in skip_ids:
+                out.append(Article(**row, origin=f"{CARRIED}{release.name}"))
+    return out

@@ -81,8 +81,7 @@ def render_all(folder: Path, n_words: list[int], langs: Counter, dedup) -> dict[
         sims = list(getattr(dedup, "merged_similarities", None) or [])
         if sims:
             made["similarities"] = merged_similarities(sims, threshold, folder / "similarities.png")
-        points = [i / (CURVE_POINTS - 1) for i in range(CURVE_POINTS)]
         made["detection_curve"] = detection_curve(
-            list(dedup.detection_curve(points)), threshold, getattr(dedup, "bands", None),
+            list(dedup.detection_curve(CURVE_POINTS)), threshold, getattr(dedup, "bands", None),
             getattr(dedup, "rows", None), folder / "detection_curve.png")
     return {name: f"{folder.name}/{p.name}" for name, p in made.items()}

@@ -25,7 +25,8 @@ from builder.publish.manifest import (
 from builder.publish.parquet import is_kept, write_audit, write_data
 from builder.publish.versions import format_version, parse_version, pick_previous, resolve_version
 
-TEMPLATES = "audit/templates.json"
+# The leading underscore keeps Arrow, pandas and datasets from reading it as part of the audit table.
+TEMPLATES = "audit/_templates.json"
 
 
 @dataclass

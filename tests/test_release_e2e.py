@@ -1,0 +1,174 @@
+"""Releases through the real pipeline: determinism, increments, refusals and gates."""
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from click.testing import CliRunner
+
+from builder.cli import cli
+
+ROOT = Path(__file__).resolve().parent.parent
+SEEDS = Path(__file__).parent / "fixtures" / "seeds" / "raw"
+
+STORIES = {
+    "extra-park": [
+        "The council voted on Tuesday to turn the disused railway goods yard into a park with a "
+        "playground, a community garden and a path along the river that links the two bridges.",
+        "Work is expected to start in the spring and take about eighteen months. The cost will be "
+        "covered by a regional grant and by selling a small plot at the edge of the yard.",
+        "Residents had campaigned for years to open the yard, which has been fenced off since the "
+        "last freight trains stopped running.",
+    ],
+    "extra-library": [
+        "The central library will stay open until nine in the evening on weekdays from next month, "
+        "after students asked for a quiet place to study once the schools close.",
+        "Two new librarians have been hired, and the reading room on the first floor gets better "
+        "lighting and more sockets for laptops. Weekend hours do not change.",
+        "The library also plans a series of evening talks by local authors in the winter.",
+    ],
+    "extra-bakery": [
+        "A bakery that has sold bread on the market square for ninety years closed its doors on "
+        "Saturday, when the owner, who took it over from her grandfather, retired.",
+        "Regular customers queued from early morning for a last loaf of the dark rye that made the "
+        "shop known across the region. Several brought flowers and cards.",
+        "A young couple from a nearby village have bought the building and want to reopen it as a "
+        "bakery and cafe after a renovation in the summer.",
+    ],
+}
+
+
+def write_extra(folder: Path) -> list[str]:
+    """Three new, different stories on a new site, as a JSONL file; returns their ids."""
+    folder.mkdir(parents=True, exist_ok=True)
+    rows = [{"id": doc_id, "url": f"https://extra.example/{doc_id}", "text": "\n\n".join(paras)}
+            for doc_id, paras in STORIES.items()]
+    (folder / "extra.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    return [r["id"] for r in rows]
+
+
+def build(*args: str):
+    return CliRunner().invoke(cli, ["build", "--quiet", *args])
+
+
+def shard_hashes(release: Path) -> dict[str, str]:
+    return {p.relative_to(release).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(release.rglob("*.parquet"))}
+
+
+@pytest.fixture(scope="module")
+def releases(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("rel")
+    v1_inputs = tmp / "in1"
+    shutil.copytree(SEEDS, v1_inputs / "seeds")
+    extra = write_extra(tmp / "in2")
+    r1 = build("--input", str(v1_inputs), "--output", str(tmp / "out"), "--version", "1.0.0")
+    assert r1.exit_code == 0, r1.output
+    r1b = build("--input", str(v1_inputs), "--output", str(tmp / "out2"), "--version", "1.0.0")
+    assert r1b.exit_code == 0, r1b.output
+    r2 = build("--input", str(v1_inputs), "--input", str(tmp / "in2"), "--output", str(tmp / "out"),
+               "--previous", str(tmp / "out" / "news" / "1.0.0"))
+    assert r2.exit_code == 0, r2.output
+    return {"tmp": tmp, "v1": tmp / "out" / "news" / "1.0.0", "v1b": tmp / "out2" / "news" / "1.0.0",
+            "v2": Path(r2.output.strip().splitlines()[-1]), "extra": extra, "inputs": v1_inputs}
+
+
+def test_two_builds_are_byte_identical(releases):
+    a, b = shard_hashes(releases["v1"]), shard_hashes(releases["v1b"])
+    assert a and a == b
+    assert (releases["v1"] / "manifest.json").read_bytes() == (releases["v1b"] / "manifest.json").read_bytes()
+
+
+def test_increment_bumps_minor_and_lists_exactly_the_added_ids(releases):
+    v2 = releases["v2"]
+    assert v2.name == "1.1.0"
+    result = CliRunner().invoke(cli, ["diff", str(releases["v1"]), str(v2)])
+    assert result.exit_code == 0
+    changelog = (v2 / "CHANGELOG.md").read_text(encoding="utf-8")
+    for doc_id in releases["extra"]:
+        assert doc_id in result.output and doc_id in changelog
+    old_ids = pq.read_table(releases["v1"] / "data", columns=["id"])["id"].to_pylist()
+    new_ids = pq.read_table(v2 / "data", columns=["id"])["id"].to_pylist()
+    assert sorted(set(new_ids) - set(old_ids)) == sorted(releases["extra"])
+    assert set(old_ids) <= set(new_ids)
+
+
+def test_increment_from_new_inputs_only_carries_the_previous_release(releases, tmp_path):
+    out = tmp_path / "out"
+    shutil.copytree(releases["v1"], out / "news" / "1.0.0")
+    result = build("--input", str(releases["tmp"] / "in2"), "--output", str(out), "--previous", "1.0.0")
+    assert result.exit_code == 0, result.output
+    v2 = out / "news" / "1.1.0"
+    ids = pq.read_table(v2 / "data", columns=["id"])["id"].to_pylist()
+    old = pq.read_table(releases["v1"] / "data", columns=["id"])["id"].to_pylist()
+    assert sorted(ids) == sorted(old + releases["extra"])
+
+
+def test_a_published_version_is_never_overwritten(releases):
+    before = shard_hashes(releases["v1"])
+    result = build("--input", str(releases["inputs"]), "--output", str(releases["v1"].parent.parent),
+                   "--version", "1.0.0")
+    assert result.exit_code == 2
+    assert "exists" in result.output
+    assert shard_hashes(releases["v1"]) == before
+
+
+def check(release: Path):
+    return CliRunner().invoke(cli, ["check", str(release)])
+
+
+def test_check_passes_a_fresh_release(releases):
+    result = check(releases["v2"])
+    assert result.exit_code == 0, result.output
+
+
+def copy_release(src: Path, tmp_path: Path) -> Path:
+    dst = tmp_path / "release"
+    shutil.copytree(src, dst)
+    return dst
+
+
+def test_check_fails_on_a_flipped_byte(releases, tmp_path):
+    rel = copy_release(releases["v2"], tmp_path)
+    shard = sorted((rel / "data").glob("*.parquet"))[0]
+    data = bytearray(shard.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    shard.write_bytes(bytes(data))
+    result = check(rel)
+    assert result.exit_code == 1
+    assert "manifest" in result.output
+
+
+def rewrite_data(rel: Path, edit) -> None:
+    shard = sorted((rel / "data").glob("*.parquet"))[0]
+    table = pq.read_table(shard)
+    rows = edit(table.to_pylist())
+    pq.write_table(pa.Table.from_pylist(rows, schema=table.schema), shard)
+
+
+def test_check_fails_on_a_duplicate_row(releases, tmp_path):
+    rel = copy_release(releases["v2"], tmp_path)
+    rewrite_data(rel, lambda rows: rows + [rows[0]])
+    result = check(rel)
+    assert result.exit_code == 1
+    assert "unique" in result.output
+
+
+def test_check_fails_when_a_kept_text_holds_a_footer_line(releases, tmp_path):
+    rel = copy_release(releases["v1"], tmp_path)
+    templates = json.loads((rel / "audit" / "_templates.json").read_text(encoding="utf-8"))
+    lines = [line for site in templates.values() for line in site.get("lines", []) if len(line) > 30]
+    assert lines, "the seeds' shared footer should have been learned as a template"
+
+    def add_footer(rows):
+        rows[0]["text"] += "\n\n" + lines[0]
+        return rows
+    rewrite_data(rel, add_footer)
+    result = check(rel)
+    assert result.exit_code == 1
+    assert "boilerplate" in result.output
