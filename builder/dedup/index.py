@@ -27,7 +27,7 @@ from builder.dedup.previous import Previous, load_previous, sidecar_table
 from builder.dedup.shingles import doc_key, shingle_hashes, sorted_unique
 from builder.dedup.signatures import jaccard_estimate, signatures
 from builder.dedup.store import RowStore, SeqStore, SpillDir
-from builder.normalize import content_hash
+from builder.normalize import fold, hash_key
 
 EXACT, NEAR = "exact_duplicate", "near_duplicate"
 _SIG_BATCH = 256  # texts hashed together: bounds the numpy temporaries to a few tens of MB
@@ -100,9 +100,12 @@ class DedupIndex:
     # -- per batch ---------------------------------------------------------------------------
     def add(self, batch: list[Doc]) -> None:
         t = time.perf_counter()
-        new_texts: list[str] = []
+        new_keys: list[str] = []
         for d in batch:
-            h = content_hash(d.text)
+            # one key per document: its hash finds exact copies (whatever their dateline), and
+            # the same key is shingled below, since computing it dominates the whole run
+            k = doc_key(d.text)
+            h = hash_key(k)
             self.ids.append(d.id)
             self.hashes.append(h)
             when = parse_time(d.published_at)
@@ -111,23 +114,21 @@ class DedupIndex:
             if node is None:
                 node = self._first_of_hash[h] = len(self._node_doc)
                 self._node_doc.append(len(self.ids) - 1)
-                new_texts.append(d.text)
+                new_keys.append(fold(k) if self.cfg.fold_digits else k)
             self.rep.append(node)
         self._tick("content_hash", t)
-        for start in range(0, len(new_texts), _SIG_BATCH):
-            self._add_texts(new_texts[start:start + _SIG_BATCH])
+        for start in range(0, len(new_keys), _SIG_BATCH):
+            self._add_keys(new_keys[start:start + _SIG_BATCH])
 
     def _tick(self, stage: str, since: float) -> float:
         now = time.perf_counter()
         self.seconds[stage] = self.seconds.get(stage, 0.0) + now - since
         return now
 
-    def _add_texts(self, texts: list[str]) -> None:
+    def _add_keys(self, keys: list[str]) -> None:
         cfg = self.cfg
         t = time.perf_counter()
-        keys = [doc_key(x, cfg.fold_digits) for x in texts]
         self._lengths.extend(k.count(" ") + 1 if k else 0 for k in keys)
-        t = self._tick("dedup_key", t)
         shingles = shingle_hashes(keys, cfg.shingle_size, cfg.seed)
         t = self._tick("shingles", t)
         sig = signatures(shingles, cfg.num_perm, cfg.seed)
