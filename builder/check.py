@@ -28,6 +28,7 @@ from rich.console import Console
 from rich.table import Table
 
 from builder.article import AUDIT_SCHEMA, DATA_SCHEMA, n_words
+from builder.boilerplate.templates import line_hash
 from builder.config import CheckConfig
 from builder.publish.manifest import BUILD_INFO, MANIFEST, read_manifest, sha256_file
 from builder.publish.pii import find_pii
@@ -120,7 +121,7 @@ def check_release(release: Path, cfg: CheckConfig) -> CheckReport:
         gates += [Gate(name, False, "data shards unreadable (see the schema gate)")
                   for name in ("unique", "near_duplicates", "languages", "lengths", "boilerplate", "pii")]
     else:
-        rows = data.select(["id", "text", "site", "lang", "n_words", "content_hash"]).to_pylist()
+        rows = data.select(["id", "text", "title", "site", "lang", "n_words", "content_hash"]).to_pylist()
         gates += [_unique_gate(rows, audit), _near_dup_gate(rows, cfg), _lang_gate(rows, cfg),
                   _length_gate(rows, cfg), _boilerplate_gate(release, rows, cfg), _pii_gate(rows, cfg)]
     n_rows = None if data is None else data.num_rows
@@ -252,25 +253,25 @@ def _length_gate(rows: list[dict], cfg: CheckConfig) -> Gate:
     return Gate.of("lengths", bad, f"every text within {cfg.min_words}..{cfg.max_words} words")
 
 
-def _norm_line(line: str) -> str:
-    return " ".join(line.split()).casefold()
-
-
 def _boilerplate_gate(release: Path, rows: list[dict], cfg: CheckConfig) -> Gate:
+    """Kept lines that match a learned template of their site, compared as masked-line hashes so a
+    prompt quoting each page's own title is found on every page."""
     path = release / "audit" / "_templates.json"
     if not path.is_file():
         return Gate("boilerplate", True, "no learned templates in this release")
     try:
         templates = json.loads(path.read_text(encoding="utf-8"))
-        lines = {site: {_norm_line(x) for x in t.get("lines", []) if _norm_line(x)}
-                 for site, t in templates.items()}
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError, AttributeError, TypeError) as e:
+        hashes = {site: {int(h["hash"], 16) for h in t.get("hashes", [])} |
+                  {line_hash(x) for x in t.get("lines", []) if x.strip()}
+                  for site, t in templates.items()}
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, AttributeError, TypeError, KeyError, ValueError) as e:
         return Gate("boilerplate", False, f"audit/_templates.json unreadable: {e}", ["audit/_templates.json"], 1)
     bad = []
     for r in rows:
-        site_lines = lines.get(r["site"])
-        if site_lines:
-            hit = next((ln for ln in r["text"].split("\n") if _norm_line(ln) in site_lines), None)
+        site_hashes = hashes.get(r["site"])
+        if site_hashes:
+            hit = next((ln for ln in r["text"].split("\n")
+                        if ln.strip() and line_hash(ln.strip(), r.get("title")) in site_hashes), None)
             if hit is not None:
                 bad.append(f"{r['id']} ({hit.strip()[:60]!r})")
     rate = len(bad) / len(rows) if rows else 0.0
