@@ -28,6 +28,7 @@ class Article:
     fetched_at: str | None = None
     lang_hint: str | None = None        # `lang` as given by the input, if any
     html: str | None = None             # raw HTML for HTML/WARC input; cleared once text is extracted
+    extracted: bool = False             # text came from HTML extraction (page furniture already gone)
     origin: str = ""                    # where it came from: "path" or "path:line" / "path#record"
     # set by the steps
     dateline: str | None = None

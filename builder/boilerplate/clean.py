@@ -1,0 +1,131 @@
+"""The layered cleaner: site profile -> learned site template (+ footer) -> single-page rules -> title.
+
+`apply(a, ...)` cleans one article in place and records every removed line in `a.removed` as
+(line, rule); `clean_corpus` learns the templates of all sites in one pass, then applies.
+"""
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from builder.article import Article
+from builder.boilerplate.lines import WORD, Params, classify
+from builder.boilerplate.profiles import SiteProfile, load_profiles
+from builder.boilerplate.rules import Rules, load_rules
+from builder.boilerplate.templates import QUOTED, SiteTemplate, TemplateLearner, line_hash
+from builder.boilerplate.titles import find_title
+from builder.config import BoilerplateConfig
+
+
+_OWN_LINE_WORDS = 15   # a non-template line this long is the page's own text, never footer
+
+
+@dataclass
+class Cleaner:
+    """Everything `apply` needs besides the article: built once per run from the config."""
+    cfg: BoilerplateConfig
+    rules: Rules = field(init=False)
+    profiles: dict[str, SiteProfile] = field(init=False)
+    params: Params = field(default_factory=Params)
+
+    def __post_init__(self) -> None:
+        self.rules = load_rules(self.cfg.rules_file)
+        self.profiles = load_profiles(self.cfg.sites_dir)
+
+    def learner(self) -> TemplateLearner:
+        return TemplateLearner(self.cfg.min_site_pages, self.cfg.min_site_share)
+
+    def apply(self, a: Article, template: SiteTemplate | None = None) -> None:
+        """Clean one alive article in place (text, title, removed)."""
+        if not a.alive:
+            return
+        lines = a.text.split("\n")
+        pre: list[str | None] = [None] * len(lines)
+        title = a.title
+        profile = self.profiles.get((a.site or "").casefold())
+        if profile is not None:
+            pre, captured = profile.apply(lines)
+            title = title or captured
+        if template is not None and self.cfg.learn_templates:
+            _template_verdicts(lines, pre, template, title, self.cfg)
+        if self.cfg.single_page_rules and (self.cfg.extracted_single_page_rules or not a.extracted):
+            verdict, main_start = classify(lines, self.rules, self.params, pre)
+        else:
+            verdict, main_start = pre, 0
+        if not title:
+            # A template line that quotes something page-specific quotes the page's title.
+            removed = [l for l, v in zip(lines, verdict) if l and v]
+            removed += [l for l, v in zip(lines, verdict) if v and v.startswith("template:") and QUOTED.search(l)]
+            furniture = {i for i, v in enumerate(verdict)
+                         if v and v not in ("rule:before_main", "rule:after_main", "rule:link_bullet")}
+            title, at = find_title(lines, main_start, removed, furniture)
+            if at is not None:
+                verdict[at] = verdict[at] or "title"
+        if title:
+            _drop_title_lines(lines, verdict, title, main_start)
+        a.title = title
+        a.removed = [(l, v) for l, v in zip(lines, verdict) if l and v]
+        a.text = "\n\n".join(l for l, v in zip(lines, verdict) if l and not v)
+
+
+def _template_verdicts(lines: list[str], pre: list[str | None], t: SiteTemplate, title: str | None,
+                       cfg: BoilerplateConfig) -> None:
+    """Mark template lines, then the footer: from where the rest of the page is mostly template."""
+    hashes = [line_hash(l, title) if l else 0 for l in lines]
+    words = [len(WORD.findall(l)) for l in lines]
+    hit = [bool(l) and h in t for l, h in zip(lines, hashes)]
+    total = sum(w for w, p in zip(words, pre) if not p)
+    templ = sum(w for w, p, x in zip(words, pre, hit) if x and not p)
+    # Near-copies of one page on a site share their prose too: keep it, drop only the short lines.
+    keep_prose = total and templ > cfg.max_template_share * total
+    for i, l in enumerate(lines):
+        if hit[i] and not pre[i] and not (keep_prose and words[i] >= 10):
+            pre[i] = f"template:{hashes[i]:016x}"
+    # Footer: the earliest template line after which the template share of words stays high;
+    # what varies from page to page inside it (job ads, teasers) goes with it.
+    # It never swallows a sentence-long line of the page's own.
+    suffix_all = suffix_tpl = 0
+    footer = None
+    for i in range(len(lines) - 1, -1, -1):
+        if not lines[i]:
+            continue
+        if not hit[i] and not pre[i] and words[i] >= _OWN_LINE_WORDS:
+            break
+        w = max(words[i], 1)
+        suffix_all += w
+        if hit[i]:
+            suffix_tpl += w
+            if suffix_tpl >= cfg.footer_share * suffix_all:
+                footer = i
+    if footer is not None and not keep_prose:
+        for i in range(footer, len(lines)):
+            if lines[i] and not pre[i]:
+                pre[i] = "footer"
+
+
+def _drop_title_lines(lines: list[str], verdict: list[str | None], title: str, main_start: int) -> None:
+    """The headline printed on the page is metadata, not body: drop its copies near the top."""
+    t = " ".join(title.split()).casefold()
+    for i in range(min(len(lines), main_start + 3)):
+        if lines[i] and not verdict[i] and " ".join(lines[i].split()).casefold() == t:
+            verdict[i] = "title"
+
+
+def learn_templates(articles: list[Article], cleaner: Cleaner) -> dict[str, SiteTemplate]:
+    """Templates of every site with enough pages (sites with fewer are not even hashed)."""
+    learner = cleaner.learner()
+    pages = Counter(a.site or "" for a in articles if a.alive)
+    for a in articles:
+        if pages[a.site or ""] >= cleaner.cfg.min_site_pages:
+            learner.observe(a)
+    return learner.finalize()
+
+
+def clean_corpus(articles: list[Article], cfg: BoilerplateConfig) -> dict[str, dict]:
+    """Learn every site's template from the alive articles, clean them in place; {site: template} for the audit."""
+    cleaner = Cleaner(cfg)
+    alive = [a for a in articles if a.alive]
+    templates = learn_templates(alive, cleaner) if cfg.learn_templates else {}
+    for a in alive:
+        cleaner.apply(a, templates.get(a.site or ""))
+    return {site: t.to_dict() for site, t in templates.items() if t.lines}

@@ -1,0 +1,281 @@
+"""The single-page layer: find a page's main text among its lines, jusText/boilerpipe style.
+
+Every non-blank line gets cheap generic features (words, stop-word share, sentence punctuation,
+bullet, rule hits). Prose lines count for the main text, short labels and rule hits against it;
+the main text is the line span with the largest total (a maximum-sum segment), so a few short
+headings or captions inside an article cost little, while a long menu or footer ends it.
+Inside that span, lines hit by a rule are still removed; outside it, everything goes.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from builder.boilerplate.rules import Rules
+from builder.boilerplate.stopwords import stoplist_for
+from builder.boilerplate.templates import QUOTED
+
+WORD = re.compile(r"\w+")
+BULLET = re.compile(r"^(?:[-*•·▪►»›]|\d{1,2}[.)])\s")
+_PROMPT_WORDS = 5   # a quoted span this long, quoted twice on a page, is a title quoted by prompts
+END_CHARS = frozenset(".!?…。！？:;\"”’'»«)]")
+BULLET_CHARS = frozenset("-*•·▪►»›0123456789")
+QUOTE_CHARS = re.compile("[\"“„»«‘']")
+SENTENCE_INSIDE = re.compile(r"[.!?。！？][\"”’»)]?\s+\S")
+
+
+@dataclass(frozen=True)
+class Params:
+    """Knobs of the line classifier. Set on principle and checked on two halves of clean-dev's
+    sites (scripts/bench_clean.py --halves): the scores are flat around these values."""
+    good_words: int = 10            # a prose line has at least this many words ...
+    good_stop: float = 0.2          # ... and at least this share of stop words (when the language is known)
+    punct_stop: float = 0.2         # stop-word share enough for a punctuated line of `good_words`
+    min_main: float = 30.0          # a page whose best span scores less has no main text: keep all but rule hits
+    long_words: int = 25            # this many words with stop words count as prose even without punctuation
+    short_cost: float = 2.0         # cost of a short non-prose line inside the main text
+    bullet_cost: float = 3.0        # cost of a short link-list bullet
+    rule_cost: float = 6.0          # cost of a line hit by a drop rule
+    cut_after: float = 0.5          # a "cut" heading ends the page once this share of prose words came before
+    medium_words: int = 5           # a non-prose line of this many words with some stop words is text-like ...
+    medium_stop: float = 0.15       # ... and costs `medium_cost` only
+    medium_cost: float = 0.0        # (no cost: such lines neither extend nor end the main text)
+    repeat_cost: float = 1.0        # a line repeated on the page costs this (per word when it is prose)
+    repeat_min_words: int = 1       # ... when it has at least this many words
+    menu_run: int = 6               # this many label-like lines in a row inside the main text are a menu (0 = off)
+    menu_words: int = 4             # a label-like line has at most this many words and no end punctuation
+    prose_offset: float = 10.0      # subtracted from a prose line's words: long paragraphs weigh more than blurbs
+    soft_scale: float = 3.0         # a rule hit on a line up to this many times its word limit still counts against the main text
+    rule_max_prose: int = 20        # a prose line longer than this survives a drop-rule hit inside the main text
+    table_gain: float = 0.5         # a "| cell | cell |" table row counts slightly for the main text
+    label_words: int = 3            # a line of at most this many words is label-like (menu item, button)
+    extracted_share: float = 0.15   # pages with fewer label-like lines than this share are treated as extracted text
+    side_share: float = 0.3         # a run outside the main text scoring this share of it is kept too (0 = off)
+    dense_share: float = 0.5        # short lines cost (1 - the page's prose share of words) / this, at most 1
+
+
+@dataclass
+class Line:
+    text: str
+    words: int
+    stop: float
+    prose: bool
+    bullet: bool
+    rule: str | None = None
+    cut: str | None = None
+    table: bool = False
+    repeated: bool = False
+    soft: bool = False              # looks like a prompt (wide rule hit, quotes the title): counts against the main text
+
+
+def features(lines: list[str], rules: Rules, p: Params) -> list[Line | None]:
+    """Features of each line; None for blank lines."""
+    toks = [WORD.findall(l.casefold()) if l else [] for l in lines]
+    stops = stoplist_for([w for t in toks for w in t])
+    # A line printed twice on one page is a menu (desktop + mobile) or a teaser, not article text.
+    seen: dict[str, int] = {}
+    quoted: dict[str, int] = {}
+    for text in lines:
+        if text:
+            seen[text] = seen.get(text, 0) + 1
+            if QUOTE_CHARS.search(text):
+                for q in QUOTED.findall(text):
+                    q = q[1:-1].strip().casefold()
+                    quoted[q] = quoted.get(q, 0) + 1
+    # A span quoted by several lines is the page's title quoted by prompts ("comment on <title>").
+    prompts = {q for q, k in quoted.items() if k >= 2 and len(WORD.findall(q)) >= _PROMPT_WORDS}
+    out: list[Line | None] = []
+    for text, t in zip(lines, toks):
+        if not text:
+            out.append(None)
+            continue
+        n = len(t)
+        # Stop-word share matters only for lines long enough to be prose or text-like.
+        if not stops:
+            stop = 1.0
+        elif n >= p.medium_words:
+            stop = len([w for w in t if w in stops]) / n
+        else:
+            stop = 0.0
+        bullet = text[0] in BULLET_CHARS and BULLET.match(text) is not None
+        body = text[2:] if bullet else text
+        prose = False
+        if n >= p.good_words:
+            punct = body[-1] in END_CHARS or SENTENCE_INSIDE.search(body) is not None
+            prose = (punct and stop >= p.punct_stop) or (n >= p.long_words and stop >= p.good_stop)
+        rule, wide, cut = rules.judge(body, t, p.soft_scale) if n else (None, None, None)
+        soft = wide is not None
+        if not soft and prompts and QUOTE_CHARS.search(text):
+            soft = any(q[1:-1].strip().casefold() in prompts for q in QUOTED.findall(text))
+        out.append(Line(text, n, stop, prose, bullet, rule, cut,
+                        text.startswith("|") and text.endswith("|"), seen[text] > 1, soft))
+    return out
+
+
+def _weight(f: Line, p: Params, scale: float = 1.0) -> float:
+    if f.rule or f.soft:
+        return -p.rule_cost
+    if f.repeated and f.words >= p.repeat_min_words and scale:
+        return -p.repeat_cost * (f.words if f.prose else 1)
+    if f.prose:
+        return float(f.words) - p.prose_offset * scale
+    if f.table:
+        return p.table_gain
+    if f.words >= p.medium_words and f.stop >= p.medium_stop:
+        return -p.medium_cost * scale
+    return -(p.bullet_cost if f.bullet else p.short_cost) * scale
+
+
+def _trim_edges(feats: list[Line | None], pre: list[str | None] | None, p: Params) -> list[str | None]:
+    """Extracted text: cut the leading/trailing runs of prompts and notices, keep all in between."""
+    if pre:
+        for f, why in zip(feats, pre):
+            if f is not None and why:
+                f.rule = why
+    s, e = main_span(feats, p, extracted=True)
+    s, e = _extend(feats, s, -1, -1), _extend(feats, e - 1, 1, len(feats)) + 1
+    verdict: list[str | None] = []
+    for i, f in enumerate(feats):
+        if f is None:
+            verdict.append(None)
+        elif pre and pre[i]:
+            verdict.append(pre[i])
+        elif i < s or i >= e:
+            verdict.append(f"rule:{f.rule}" if f.rule else "rule:before_main" if i < s else "rule:after_main")
+        else:
+            verdict.append(None)
+    return verdict
+
+
+def _extend(feats: list[Line | None], i: int, step: int, stop: int) -> int:
+    """Grow the main text from line i over lines no rule hits (lists, tables, headings).
+
+    A bullet list that reaches a rule hit is a link list: it is given back whole."""
+    last = i
+    j = i + step
+    while j != stop:
+        f = feats[j]
+        if f is not None:
+            if f.rule or f.soft:
+                k = last
+                while k != i and feats[k] is not None and feats[k].bullet:
+                    k -= step
+                return k
+            last = j
+        j += step
+    return last
+
+
+def _menu_item(f: Line, p: Params) -> bool:
+    return not f.prose and not f.table and f.words <= p.menu_words and f.text[-1] not in END_CHARS
+
+
+def _scale(feats: list[Line | None], p: Params, extracted: bool) -> float:
+    """How much short lines cost: nothing on extracted text, less on pages that are mostly prose."""
+    if extracted:
+        return 0.0
+    total = sum(f.words for f in feats if f)
+    prose = sum(f.words for f in feats if f and f.prose)
+    return min(1.0, (1.0 - prose / total) / p.dense_share) if total else 1.0
+
+
+def _best_run(feats: list[Line | None], p: Params, scale: float, lo: int, hi: int) -> tuple[float, int, int]:
+    """(score, start, end) of the maximum-sum run of lines within [lo, hi)."""
+    best, best_s, best_e = 0.0, lo, lo
+    run, s = 0.0, lo
+    for i in range(lo, hi):
+        f = feats[i]
+        if f is None:
+            continue
+        if run <= 0:
+            run, s = 0.0, i
+        run += _weight(f, p, scale)
+        if run > best:
+            best, best_s, best_e = run, s, i + 1
+    return best, best_s, best_e
+
+
+def main_span(feats: list[Line | None], p: Params, extracted: bool = False) -> tuple[int, int]:
+    """[start, end) of the maximum-sum run of lines; the whole page when it has too little prose.
+
+    On extracted text short lines are headings and list items: only rule hits count against it."""
+    best, s, e = _best_run(feats, p, _scale(feats, p, extracted), 0, len(feats))
+    if best < p.min_main:
+        return 0, len(feats)
+    return s, e
+
+
+def side_runs(feats: list[Line | None], p: Params, s: int, e: int) -> list[tuple[int, int]]:
+    """Runs outside the main text that score at least `side_share` of it: a second text block
+    (an article split by a large advert or gallery), kept without the furniture between."""
+    if not p.side_share:
+        return []
+    scale = _scale(feats, p, False)
+    main = sum(_weight(f, p, scale) for f in feats[s:e] if f)
+    out = []
+    for lo, hi in ((0, s), (e, len(feats))):
+        best, rs, re_ = _best_run(feats, p, scale, lo, hi)
+        if best >= max(p.min_main, p.side_share * main):
+            out.append((rs, re_))
+    return out
+
+
+def classify(lines: list[str], rules: Rules, p: Params,
+             pre: list[str | None] | None = None) -> tuple[list[str | None], int]:
+    """Per line: None to keep, else the rule name that removes it; and where the main text starts.
+
+    `pre` holds verdicts of earlier layers (site profile, learned template): those lines count as
+    rule hits when locating the main text and stay removed.
+    """
+    feats = features(lines, rules, p)
+    nonblank = [f for f in feats if f]
+    if nonblank and sum(f.words <= p.label_words for f in nonblank) < p.extracted_share * len(nonblank):
+        # Few label-like lines: already extracted text (an extractor's output, a clean feed).
+        # Its short lines are headings and list items, not menus: only trim the edges.
+        return _trim_edges(feats, pre, p), 0
+    if pre:
+        for f, why in zip(feats, pre):
+            if f is not None and why:
+                f.rule = why
+    s, e = main_span(feats, p)
+    side = side_runs(feats, p, s, e)
+    prose_total = sum(f.words for f in feats[s:e] if f and f.prose)
+    seen = 0
+    for i in range(s, e):
+        f = feats[i]
+        if f is None:
+            continue
+        if f.cut and prose_total and seen >= p.cut_after * prose_total:
+            e = i
+            break
+        if f.prose:
+            seen += f.words
+    # Runs of label-like lines inside the main text are menus or link lists.
+    in_run = [False] * len(feats)
+    if p.menu_run:
+        i = s
+        while i < e:
+            j = i
+            while j < e and (feats[j] is None or _menu_item(feats[j], p)):
+                j += 1
+            if sum(1 for f in feats[i:j] if f) >= p.menu_run:
+                for k in range(i, j):
+                    in_run[k] = True
+            i = j + 1
+    verdict: list[str | None] = []
+    for i, f in enumerate(feats):
+        if f is None:
+            verdict.append(None)
+        elif pre and pre[i]:
+            verdict.append(pre[i])
+        elif (i < s or i >= e) and not any(a <= i < b for a, b in side):
+            # Outside the main text everything goes; name the most specific reason.
+            verdict.append(f"rule:{f.rule}" if f.rule else "rule:link_bullet" if f.bullet and not f.prose
+                           else "rule:before_main" if i < s else "rule:after_main")
+        elif f.rule and not (f.prose and f.words > p.rule_max_prose):
+            verdict.append(f"rule:{f.rule}")
+        elif in_run[i]:
+            verdict.append("rule:link_list")
+        else:
+            verdict.append(None)
+    return verdict, s

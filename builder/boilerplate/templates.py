@@ -1,0 +1,122 @@
+"""Learned site templates: lines that recur across a site's pages once what varies is masked.
+
+One streaming pass: `TemplateLearner.observe(article)` hashes each masked line of a page and
+counts, per site, on how many pages each hash occurs (once per page). Memory holds only those
+counts (8-byte hashes), capped per site. `finalize()` keeps the hashes seen on at least
+`min_pages` pages (and on enough of the site's pages) as the site's `SiteTemplate`.
+
+Masking makes a prompt that quotes the page's own title, a date, a count or a name look the same
+on every page: quoted spans, digits and the page's title are replaced by placeholders.
+"""
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+import xxhash
+
+from builder.article import Article
+
+QUOTED = re.compile(r"\"[^\"\n]{2,200}\"|“[^”\n]{2,200}”|„[^“”\n]{2,200}[“”]|»[^«\n]{2,200}«|«[^»\n]{2,200}»|‘[^’\n]{2,200}’|'[^'\n]{8,200}'")
+DIGITS = re.compile(r"\d+(?:[.,:/]\d+)*")
+MONTHS = re.compile(
+    r"\b(?:jan(?:uary|uar)?|feb(?:ruary|ruar)?|m(?:ar(?:ch)?|ärz)|apr(?:il)?|ma[iy]|jun[ei]?|jul[iy]?|aug(?:ust)?|"
+    r"sep(?:t(?:ember)?)?|o[ck]t(?:ober)?|nov(?:ember)?|de[cz](?:ember)?)\b\.?", re.IGNORECASE)
+_WORD = re.compile(r"\w+")
+_QUOTE_CHARS = re.compile("[\"“„»«‘']")
+_OWN_WORDS = 4                   # words a line must keep besides masked quotes/titles
+_MAX_HASHES_PER_SITE = 200_000   # bounded memory: beyond this, hashes seen once are pruned
+
+
+def mask(line: str, title: str | None = None) -> str:
+    """The line with the page-specific parts replaced: title, quoted spans, dates, numbers.
+
+    Titles and quotes are masked only inside a line that keeps words of its own: a line that is
+    nothing but a quotation is article text, not a prompt quoting the page."""
+    s = line.casefold()
+    masked = s
+    if title and len(title) >= 8:
+        masked = masked.replace(title.casefold(), "\u2036T\u2036")
+    if _QUOTE_CHARS.search(masked):
+        masked = QUOTED.sub("\u2036Q\u2036", masked)
+    if masked != s and len(_WORD.findall(masked)) - masked.count("\u2036") // 2 >= _OWN_WORDS:
+        s = masked
+    if DIGITS.search(s):   # dates: month names only vary next to numbers
+        s = DIGITS.sub("0", MONTHS.sub("\u2036M\u2036", s))
+    return s
+
+
+def line_hash(line: str, title: str | None = None) -> int:
+    return xxhash.xxh3_64_intdigest(mask(line, title).encode("utf-8"))
+
+
+@dataclass
+class SiteTemplate:
+    """What one site's pages share: the masked-line hashes seen on enough of its pages."""
+    site: str
+    pages: int
+    lines: dict[int, int] = field(default_factory=dict)   # hash -> pages it was seen on
+    examples: dict[int, str] = field(default_factory=dict)  # hash -> the line as printed on one page, for the audit
+
+    def __contains__(self, h: int) -> bool:
+        return h in self.lines
+
+    def to_dict(self) -> dict:
+        """JSON-able summary for a release's audit: one example line per template hash.
+
+        `lines[i]` is the line as printed on one page, `hashes[i]` its masked-line hash and the
+        number of pages it was seen on (the `builder check` boilerplate gate reads `lines`)."""
+        order = sorted(self.lines.items(), key=lambda kv: (-kv[1], kv[0]))
+        return {
+            "site": self.site,
+            "pages": self.pages,
+            "lines": [self.examples.get(h, "") for h, _ in order],
+            "hashes": [{"hash": f"{h:016x}", "pages": n} for h, n in order],
+        }
+
+
+class TemplateLearner:
+    """Counts masked lines per site over a stream of articles; `finalize()` gives the templates."""
+
+    def __init__(self, min_pages: int = 2, min_share: float = 0.0):
+        self.min_pages = min_pages          # a template line recurs on at least this many pages ...
+        self.min_share = min_share          # ... and on at least this share of the site's pages
+        self._counts: dict[str, Counter[int]] = {}
+        self._pages: Counter[str] = Counter()
+        self._examples: dict[str, dict[int, str]] = {}
+
+    def observe(self, a: Article, title: str | None = None) -> None:
+        if not a.alive or not a.text:
+            return
+        site = a.site or ""
+        counts = self._counts.setdefault(site, Counter())
+        examples = self._examples.setdefault(site, {})
+        self._pages[site] += 1
+        seen: set[int] = set()
+        for line in a.text.split("\n"):
+            if not line:
+                continue
+            h = line_hash(line, title or a.title)
+            if h not in seen:
+                seen.add(h)
+                counts[h] += 1
+                if h not in examples and counts[h] >= 2:
+                    examples[h] = line
+        if len(counts) > _MAX_HASHES_PER_SITE:
+            for h in [h for h, n in counts.items() if n < 2]:
+                del counts[h]
+                examples.pop(h, None)
+
+    def finalize(self) -> dict[str, SiteTemplate]:
+        out: dict[str, SiteTemplate] = {}
+        for site in sorted(self._counts):
+            pages = self._pages[site]
+            need = max(self.min_pages, self.min_share * pages)
+            lines = {h: n for h, n in self._counts[site].items() if n >= need}
+            if pages >= self.min_pages:
+                ex = self._examples[site]
+                out[site] = SiteTemplate(site, pages, lines, {h: ex[h] for h in lines if h in ex})
+        self._counts.clear()
+        self._examples.clear()
+        return out

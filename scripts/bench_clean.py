@@ -1,0 +1,98 @@
+#!/usr/bin/env python3
+"""Benchmark the clean stage on a gold folder (e.g. shared/data/clean-dev).
+
+Runs the same library code as `builder clean` (builder.pipeline.clean_articles) on FOLDER/input.jsonl.gz
+and, if present, FOLDER/html.jsonl.gz, writes the clean JSONL, scores it with score_clean.py against
+FOLDER/gold.jsonl.gz, and prints the scorer's result, docs/s and the boilerplate stage's docs/s.
+`--halves` also scores two halves of the sites separately (split by a hash of the site name), to
+check that a change helps on sites it was not tuned on.
+
+usage: bench_clean.py FOLDER [--out DIR] [--scorer PATH] [--workers N] [--halves] [--only text|html]
+"""
+from __future__ import annotations
+
+import argparse
+import copy
+import gzip
+import json
+import subprocess
+import sys
+import time
+import zlib
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from builder import boilerplate, normalize  # noqa: E402
+from builder.config import load_config  # noqa: E402
+from builder.ingest import read_inputs  # noqa: E402
+from builder.pipeline import clean_articles  # noqa: E402
+
+
+def _score(scorer: Path, gold: Path, out: Path) -> str:
+    res = subprocess.run([sys.executable, str(scorer), str(gold), str(out)], capture_output=True, text=True)
+    lines = [l for l in res.stdout.splitlines() if l.startswith(("clean F1", "titles", "snippets"))]
+    return "\n".join(lines) or res.stdout + res.stderr
+
+
+def _half_gold(gold: Path, tmp: Path) -> list[Path]:
+    halves = ([], [])
+    with gzip.open(gold, "rt", encoding="utf-8") as f:
+        for line in f:
+            g = json.loads(line)
+            halves[zlib.crc32((g.get("site") or "").encode()) % 2].append(line)
+    paths = []
+    for name, rows in zip("AB", halves):
+        p = tmp / f"gold-half-{name}.jsonl"
+        p.write_text("".join(rows), encoding="utf-8")
+        paths.append(p)
+    return paths
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("folder", type=Path)
+    ap.add_argument("--out", type=Path, default=Path("out/bench_clean"))
+    ap.add_argument("--scorer", type=Path, default=REPO.parent / "shared" / "bench" / "score_clean.py")
+    ap.add_argument("--config", type=Path, default=None)
+    ap.add_argument("--workers", type=int, default=1, help="engine workers (1 = one core)")
+    ap.add_argument("--halves", action="store_true", help="also score two halves of the sites")
+    ap.add_argument("--only", choices=("text", "html"), default=None)
+    args = ap.parse_args()
+
+    cfg = load_config(args.config, {"engine.workers": args.workers})
+    gold = args.folder / "gold.jsonl.gz"
+    args.out.mkdir(parents=True, exist_ok=True)
+    for kind, name in (("text", "input.jsonl.gz"), ("html", "html.jsonl.gz")):
+        src = args.folder / name
+        if not src.exists() or (args.only and args.only != kind):
+            continue
+        articles = list(read_inputs([src], cfg.ingest))
+        # The boilerplate stage alone, on its own normalised copy (no HTML parsing, no filters).
+        if kind == "text":
+            sample = [copy.copy(a) for a in articles]
+            for a in sample:
+                normalize.normalize_article(a, cfg.normalize)
+            t = time.perf_counter()
+            boilerplate.clean_corpus(sample, cfg.boilerplate)
+            bp_rate = len(sample) / (time.perf_counter() - t)
+        t = time.perf_counter()
+        clean_articles(articles, cfg)
+        rate = len(articles) / (time.perf_counter() - t)
+        out = args.out / f"clean-{kind}.jsonl"
+        with open(out, "w", encoding="utf-8") as f:
+            for a in articles:
+                f.write(json.dumps(a.clean_record(), ensure_ascii=False) + "\n")
+        print(f"== {kind}: {src} ({len(articles)} docs) -> {out}")
+        print(_score(args.scorer, gold, out))
+        print(f"clean stage {rate:,.0f} docs/s ({cfg.engine.workers} worker(s))"
+              + (f"; boilerplate alone {bp_rate:,.0f} docs/s" if kind == "text" else ""))
+        if args.halves:
+            for name, g in zip("AB", _half_gold(gold, args.out)):
+                print(f"  half {name}: " + _score(args.scorer, g, out).splitlines()[-1])
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

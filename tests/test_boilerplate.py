@@ -1,0 +1,256 @@
+"""Boilerplate removal: seeds, single-page rules (EN/DE), learned templates, profiles, explain records."""
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+
+import pytest
+
+from builder.article import Article
+from builder.boilerplate import Cleaner, SiteTemplate, TemplateLearner, clean_corpus
+from builder.boilerplate.rules import load_rules
+from builder.boilerplate.templates import mask
+from builder.config import BoilerplateConfig, NormalizeConfig
+from builder.errors import BuilderError
+from builder.normalize import move_dateline, normalize_text
+
+FIX = Path(__file__).parent / "fixtures" / "boilerplate"
+REPO = Path(__file__).resolve().parents[1]
+
+
+def _article(id_: str, text: str, site: str, title: str | None = None) -> Article:
+    return Article(id=id_, text=normalize_text(text), site=site, title=title)
+
+
+def _lines(text: str) -> list[str]:
+    return [l for l in text.split("\n") if l.strip()]
+
+
+def _no_profiles(**kw) -> BoilerplateConfig:
+    return BoilerplateConfig(sites_dir="", **kw)
+
+
+# --- the two seeds: a site of two pages ------------------------------------------------------
+
+def _seeds() -> tuple[list[Article], list[dict]]:
+    gold = [json.loads(l) for l in (FIX / "it-boltwise-gold.jsonl").read_text(encoding="utf-8").splitlines() if l]
+    arts = [_article(f"it-boltwise/{p.stem}", p.read_text(encoding="utf-8"), "it-boltwise")
+            for p in sorted((FIX / "it-boltwise").glob("*.txt"))]
+    by_id = {g["id"]: g for g in gold}
+    return arts, [by_id[a.id] for a in arts]
+
+
+def test_seeds_cleaned_completely():
+    arts, gold = _seeds()
+    raw = {a.id: _lines(a.text) for a in arts}
+    templates = clean_corpus(arts, _no_profiles())
+    assert "it-boltwise" in templates
+    for a, g in zip(arts, gold):
+        move_dateline(a, NormalizeConfig())
+        assert a.title == g["title"]
+        assert a.dateline == g["dateline"] and a.source == g["source"]
+        assert a.text == g["text"]                      # every body word kept, every footer line gone
+        assert _lines(a.text) == _lines(g["text"])
+        removed = [l for l, _ in a.removed]
+        body = set(_lines(g["text"]))
+        # the footer: everything after the last body line of the raw page
+        last_body = max(i for i, l in enumerate(raw[a.id]) if l in body)
+        assert removed == raw[a.id][last_body + 1:]
+
+
+def test_seed_single_page_rules_alone_remove_the_footer():
+    """A first crawl: one page of the site, no template to learn."""
+    arts, gold = _seeds()
+    a, g = arts[0], gold[0]
+    clean_corpus([a], _no_profiles())
+    move_dateline(a, NormalizeConfig())
+    assert a.text == g["text"]
+    assert a.title == g["title"]                        # quoted twice by the prompts
+
+
+# --- single-page rules on our own English and German pages ----------------------------------
+
+@pytest.mark.parametrize("name, title, body_starts, gone", [
+    ("en_full_page.txt", "Harbour town opens new library after decade of planning", "The small harbour town",
+     {"Read also: Council approves budget for coastal path": "rule:read_also",
+      "Sign up for our newsletter and never miss a story.": "rule:subscribe",
+      "Privacy Policy": "rule:cookie", "By Jane Doe": "rule:byline",
+      "The new library, seen from the harbour wall on its opening day. (Photo: Coastal Pictures)": "rule:photo_credit"}),
+    ("de_full_page.txt", "Neue Brücke über den Fluss freigegeben", "Nach drei Jahren Bauzeit",
+     {"Lesen Sie auch: Stadtrat beschließt neuen Radweg": "rule:read_also",
+      "Foto: Tagesblatt Nord / Archiv": "rule:photo_credit", "Von Max Mustermann": "rule:byline",
+      "Abonnieren Sie unseren Newsletter und verpassen Sie keine Nachricht mehr.": "rule:subscribe",
+      "Datenschutz": "rule:cookie"}),
+])
+def test_single_page_rules(name, title, body_starts, gone):
+    raw = (FIX / name).read_text(encoding="utf-8")
+    a = _article(name, raw, "one-page.example")
+    clean_corpus([a], _no_profiles())
+    paragraphs = a.text.split("\n\n")
+    assert a.title == title
+    assert paragraphs[0].startswith(body_starts)
+    # every long prose line of the page is kept, nothing else of the furniture
+    prose = [l for l in _lines(raw) if len(l.split()) >= 20 and not any(k in l for k in ("cookie", "Cookies"))]
+    assert prose and all(p in paragraphs for p in prose)
+    why = dict(a.removed)
+    for line, rule in gone.items():
+        assert why.get(line) == rule, line
+    assert title not in paragraphs                      # the headline is metadata, not body
+    assert not any(l.startswith(("©", "Home", "Startseite")) for l in paragraphs)
+
+
+def test_link_bullets_after_the_article_are_removed():
+    body = "".join(f"The committee met on {day} and agreed, after a long debate, to publish its report on the state "
+                   "of the river before the summer holidays begin.\n" for day in ("Monday", "Tuesday", "Friday"))
+    a = _article("x", body + "- Weather\n- Sport\n- Local news\n- Contact the newsroom", "bullets.example")
+    clean_corpus([a], _no_profiles())
+    assert a.text.count("committee") == 3
+    assert [r for _, r in a.removed] == ["rule:link_bullet"] * 4
+
+
+def test_rules_are_data_and_extendable(tmp_path):
+    extra = tmp_path / "rules.toml"
+    extra.write_text('[rule.weather_box]\nmax_words = 6\nwords = ["forecast"]\n', encoding="utf-8")
+    rules = load_rules(str(extra))
+    assert rules.match("Forecast", ["forecast"], "drop") == "weather_box"
+    body = "The mayor spoke to reporters at length about the harbour, the ferry and the new library on Monday."
+    a = _article("x", f"{body}\n{body}\nForecast\n{body}", "s")
+    clean_corpus([a], _no_profiles(rules_file=str(extra)))
+    assert ("Forecast", "rule:weather_box") in a.removed
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[rule.x]\nstarts = ["(unclosed"]\n', encoding="utf-8")
+    with pytest.raises(BuilderError):
+        load_rules(str(bad))
+
+
+# --- learned templates on a synthetic site ------------------------------------------------------
+
+_WORDS = ("river harbour council market school bridge library ferry budget teacher farmer winter summer station "
+          "museum village garden theatre doctor student").split()
+_VERBS = "opened closed discussed reported planned visited approved repaired praised criticised".split()
+
+
+def _sentence(rng: random.Random) -> str:
+    w = lambda: rng.choice(_WORDS)  # noqa: E731
+    return (f"The {w()} {rng.choice(_VERBS)} the {w()} near the {w()} on Monday, and the {w()} said that "
+            f"the {w()} and the {w()} would be {rng.choice(_VERBS)} again before the {w()} in {rng.randint(1990, 2030)}.")
+
+
+def _site_pages(n: int, seed: int = 7) -> list[tuple[str, list[str], str]]:
+    """(title, body lines, page text) for n pages sharing one footer with varying job ads."""
+    rng = random.Random(seed)
+    jobs = [f"{role} for our {w} team (m/w/d)" for role in ("Editor", "Designer", "Developer", "Reporter")
+            for w in ("news", "video", "data")]
+    pages = []
+    for i in range(n):
+        title = f"{rng.choice(_WORDS).title()} {rng.choice(_VERBS)} in {rng.choice(_WORDS)} number {i}"
+        body = [_sentence(rng) + " " + _sentence(rng) for _ in range(rng.randint(3, 6))]
+        footer = ["- Home of the weekly paper", "- All topics from A to Z", "- Our podcast every Friday",
+                  "Open positions"] + rng.sample(jobs, 3) + [
+            f'Do you want to write a letter to the editor about "{title}"? We read every one.',
+            f"Published on {rng.randint(1, 28)} March {rng.randint(2020, 2025)} at {rng.randint(10, 23)}:00",
+            "All letters are checked by our team before they appear."]
+        pages.append((title, body, "\n".join(body + footer)))
+    return pages
+
+
+def test_learned_template_removes_footer_and_varying_job_ads():
+    pages = _site_pages(6)
+    arts = [_article(f"p{i}", text, "weekly.example") for i, (_, _, text) in enumerate(pages)]
+    templates = clean_corpus(arts, _no_profiles(single_page_rules=False))
+    tpl = templates["weekly.example"]
+    assert tpl["pages"] == 6 and tpl["lines"]
+    json.dumps(templates)                               # JSON-able for the release audit
+    for a, (title, body, _) in zip(arts, pages):
+        assert a.text.split("\n\n") == body
+        assert a.title == title                         # quoted by the letter prompt
+        rules = {r.split(":")[0] for _, r in a.removed}
+        assert rules <= {"template", "footer"} and "template" in rules
+        jobs = [l for l, r in a.removed if "(m/w/d)" in l]
+        assert len(jobs) == 3                           # job ads: varying per page, gone with the footer
+
+
+def test_template_learner_is_streaming_and_bounded():
+    pages = _site_pages(4)
+    learner = TemplateLearner(min_pages=3)
+    for i, (_, _, text) in enumerate(pages):
+        learner.observe(_article(f"p{i}", text, "s"))
+    learner.observe(_article("lonely", pages[0][2], "other"))
+    out = learner.finalize()
+    assert set(out) == {"s"}                            # one page is no template
+    t = out["s"]
+    assert isinstance(t, SiteTemplate) and t.pages == 4
+    assert all(n >= 3 for n in t.lines.values())
+    assert learner.finalize() == {}                     # counts are released after finalize
+
+
+def test_mask_hides_what_varies_but_not_whole_quotes():
+    a = mask('Comment on "Bridge opens in May" here and tell us what you think', None)
+    b = mask('Comment on "Ferry strike ends" here and tell us what you think', None)
+    assert a == b
+    assert mask("Published 3 May 2024") == mask("Published 17 June 2023")
+    assert mask("“We will never give up.”") != mask("“The river is rising.”")
+
+
+def test_near_copies_on_one_site_keep_their_text():
+    pages = _site_pages(2)
+    text = pages[0][2]
+    arts = [_article("a", text, "copies.example"), _article("b", text, "copies.example")]
+    clean_corpus(arts, _no_profiles())
+    for a in arts:
+        kept = a.text.split("\n\n")
+        assert kept[:len(pages[0][1])] == pages[0][1]   # the shared prose is not mistaken for a template
+
+
+# --- explain records and determinism -------------------------------------------------------------
+
+def test_removed_lines_and_text_partition_the_page():
+    pages = _site_pages(3)
+    arts = [_article(f"p{i}", t, "s") for i, (_, _, t) in enumerate(pages)]
+    before = {a.id: _lines(a.text) for a in arts}
+    clean_corpus(arts, _no_profiles())
+    for a in arts:
+        kept = a.text.split("\n\n")
+        removed = [l for l, _ in a.removed]
+        assert sorted(kept + removed) == sorted(before[a.id])
+        assert all(isinstance(r, str) and r.split(":")[0] in {"template", "footer", "rule", "title", "profile"}
+                   for _, r in a.removed)
+
+
+def test_deterministic():
+    def run():
+        arts = [_article(f"p{i}", t, "s") for i, (_, _, t) in enumerate(_site_pages(5))]
+        arts.append(_article("en", (FIX / "en_full_page.txt").read_text(encoding="utf-8"), "other"))
+        tpl = clean_corpus(arts, _no_profiles())
+        return json.dumps(tpl, sort_keys=True), [(a.text, a.title, a.removed) for a in arts]
+    assert run() == run()
+
+
+def test_skips_articles_that_are_not_alive():
+    a = _article("x", "Home\nShare\nSome text here.", "s")
+    a.drop("too_short")
+    clean_corpus([a], _no_profiles())
+    assert a.text == "Home\nShare\nSome text here." and a.removed == []
+
+
+# --- site profiles ---------------------------------------------------------------------------------
+
+def test_example_profile_is_used_only_for_its_site():
+    text = ("Skip to main content\nHeadline: Tides reach record height\n"
+            + "The harbour master said the tide reached its highest level since records began in the town.\n" * 2
+            + "Advertisement\nMore from Example News\nA teaser that should go")
+    cfg = BoilerplateConfig(sites_dir=str(REPO / "configs" / "sites"), single_page_rules=False)
+    a = _article("a", text, "example.org")
+    b = _article("b", text, "elsewhere.example")
+    clean_corpus([a, b], cfg)
+    assert a.title == "Tides reach record height"
+    assert a.text.split("\n\n") == ["The harbour master said the tide reached its highest level since records began in the town."] * 2
+    assert {r for _, r in a.removed} == {"profile:cut_until", "profile:title", "profile:drop", "profile:cut_from"}
+    assert "Advertisement" in b.text
+
+
+def test_bad_profile_is_a_clear_error(tmp_path):
+    (tmp_path / "x.toml").write_text('site = "x.example"\ndrop = ["(broken"]\n', encoding="utf-8")
+    with pytest.raises(BuilderError):
+        clean_corpus([_article("a", "text", "x.example")], BoilerplateConfig(sites_dir=str(tmp_path)))
