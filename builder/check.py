@@ -10,6 +10,7 @@ An unusable folder (no or unreadable manifest) is a BuilderError (exit 2); faile
 from __future__ import annotations
 
 import json
+import logging
 import os
 import random
 import re
@@ -35,6 +36,9 @@ from builder.publish.pii import find_pii
 
 MAX_LISTED = 100   # offending ids kept per gate; the count is always exact
 LOAD_TIMEOUT = 3600  # seconds for the load_dataset subprocess (it converts every shard to Arrow)
+# A template line counts as residue only when seen on this many of its site's pages: two
+# scrapes of one story (two renderings, a re-crawl) share their prose, which the cleaner keeps.
+TEMPLATE_MIN_PAGES = 3
 _WORD = re.compile(r"\w+", re.UNICODE)
 _IMAGE = re.compile(r"!\[[^\]]*\]\(([^)\s]+)\)")
 
@@ -199,7 +203,9 @@ def _unique_gate(rows: list[dict], audit: pa.Table | None) -> Gate:
     bad = [f"id {i} repeated" for i in _duplicates(ids)]
     bad += [f"content_hash of {' = '.join(v)}" for v in by_hash.values() if len(v) > 1]
     if audit is not None:
-        bad += [f"id {i} both kept and in audit" for i in sorted(set(ids) & set(audit.column("id").to_pylist()))]
+        # a later input reusing a kept id is quarantined under that id (reason duplicate_id): not a clash
+        removed = {r["id"] for r in audit.select(["id", "reason"]).to_pylist() if r["reason"] != "duplicate_id"}
+        bad += [f"id {i} both kept and in audit" for i in sorted(set(ids) & removed)]
     return Gate.of("unique", bad, f"{len(ids)} ids, {len(by_hash)} distinct content hashes")
 
 
@@ -261,9 +267,7 @@ def _boilerplate_gate(release: Path, rows: list[dict], cfg: CheckConfig) -> Gate
         return Gate("boilerplate", True, "no learned templates in this release")
     try:
         templates = json.loads(path.read_text(encoding="utf-8"))
-        hashes = {site: {int(h["hash"], 16) for h in t.get("hashes", [])} |
-                  {line_hash(x) for x in t.get("lines", []) if x.strip()}
-                  for site, t in templates.items()}
+        hashes = {site: _template_hashes(t) for site, t in templates.items()}
     except (OSError, UnicodeDecodeError, json.JSONDecodeError, AttributeError, TypeError, KeyError, ValueError) as e:
         return Gate("boilerplate", False, f"audit/_templates.json unreadable: {e}", ["audit/_templates.json"], 1)
     bad = []
@@ -276,8 +280,18 @@ def _boilerplate_gate(release: Path, rows: list[dict], cfg: CheckConfig) -> Gate
                 bad.append(f"{r['id']} ({hit.strip()[:60]!r})")
     rate = len(bad) / len(rows) if rows else 0.0
     return Gate.of("boilerplate", bad,
-                   f"{rate:.2%} of rows hold a learned template line of their site (max {cfg.max_boilerplate_rate:.2%})",
+                   f"{rate:.2%} of rows hold a template line seen on {TEMPLATE_MIN_PAGES}+ pages of their site "
+                   f"(max {cfg.max_boilerplate_rate:.2%})",
                    passed=rate <= cfg.max_boilerplate_rate)
+
+
+def _template_hashes(t: dict) -> set[int]:
+    """Masked-line hashes of a site's template lines seen on enough pages; `lines[i]` goes with
+    `hashes[i]`, and an audit without page counts has every line count."""
+    pages = [h.get("pages", TEMPLATE_MIN_PAGES) for h in t.get("hashes", [])]
+    out = {int(h["hash"], 16) for h, n in zip(t.get("hashes", []), pages) if n >= TEMPLATE_MIN_PAGES}
+    return out | {line_hash(x) for i, x in enumerate(t.get("lines", []))
+                  if x.strip() and (i >= len(pages) or pages[i] >= TEMPLATE_MIN_PAGES)}
 
 
 def _pii_gate(rows: list[dict], cfg: CheckConfig) -> Gate:
@@ -303,12 +317,18 @@ def _card_gate(release: Path, n_rows: int | None) -> Gate:
     from huggingface_hub import DatasetCard
 
     path = release / "README.md"
+    # huggingface_hub logs a multi-line warning for a card without front matter; the gate says it
+    hub_log = logging.getLogger("huggingface_hub.repocard")
+    level = hub_log.level
+    hub_log.setLevel(logging.ERROR)
     try:
         card = DatasetCard.load(path)
     except Exception as e:  # huggingface_hub raises ValueError, YAMLError, ... for a broken card
         return Gate("card", False, f"README.md does not parse: {e}", ["README.md"], 1)
+    finally:
+        hub_log.setLevel(level)
     meta = card.data.to_dict()
-    bad = []
+    bad = [] if meta else ["README.md: no YAML front matter"]
     claimed = _train_examples(meta.get("dataset_info"))
     if n_rows is not None and claimed != n_rows:
         bad.append(f"README.md: train num_examples {claimed} but the data has {n_rows} rows")

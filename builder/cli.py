@@ -18,7 +18,9 @@ DEFAULT_CONFIG = Path("configs/default.toml")
 
 
 def _fail(message: str, code: int = 2) -> None:
-    click.echo(f"builder: {message}", err=True)
+    # messages of libraries (pyarrow, the hub) may span lines or hold control bytes; the contract promises one line
+    printable = "".join(c if c.isprintable() else " " for c in message)
+    click.echo("builder: " + " ".join(printable.split()), err=True)
     sys.exit(code)
 
 
@@ -43,6 +45,30 @@ def handle_errors(fn):
     return wrapper
 
 
+_NO_ARGS = getattr(click.exceptions, "NoArgsIsHelpError", ())  # click >= 8.2: bare `builder`
+
+
+class OneLineErrors(click.Group):
+    """Click's own usage errors (bad option, missing argument) as one line on stderr too."""
+
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, standalone_mode, **extra)
+        try:
+            rv = super().main(args, prog_name, complete_var, False, **extra)
+        except _NO_ARGS as e:
+            e.show()  # the help itself is the useful answer here
+            sys.exit(e.exit_code)
+        except click.UsageError as e:
+            hint = f" (see '{e.ctx.command_path} --help')" if e.ctx else ""
+            _fail(f"{e.format_message()}{hint}", e.exit_code)
+        except click.ClickException as e:
+            _fail(e.format_message(), e.exit_code)
+        except click.Abort:
+            _fail("interrupted", 130)
+        sys.exit(rv if isinstance(rv, int) else 0)
+
+
 def _config(path: str | None, overrides: dict | None = None):
     from builder.config import load_config
     if path is None and DEFAULT_CONFIG.is_file():
@@ -61,7 +87,7 @@ config_option = click.option(
 quiet_option = click.option("--quiet", "-q", is_flag=True, help="No progress bars or summary.")
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=OneLineErrors, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "--version", prog_name="builder")
 def cli():
     """Turn raw news scrapes into a clean, near-deduplicated, versioned Parquet dataset.
@@ -85,7 +111,12 @@ def cli():
 @quiet_option
 @handle_errors
 def build(config_path, inputs, output, version, previous, quiet):
-    """Run the whole pipeline and publish a versioned release."""
+    """Run the whole pipeline and publish a versioned release.
+
+    The release (data/, audit/, README.md card, manifest.json, CHANGELOG.md) goes to
+    OUTPUT/<name>/<version>/; its path is printed on stdout. Published versions are never
+    overwritten: without --version the latest release is bumped.
+    """
     from builder.pipeline import build as run_build
     result = run_build(_config(config_path), list(inputs) or None,
                        Path(output) if output else None, version,
@@ -102,7 +133,11 @@ def build(config_path, inputs, output, version, previous, quiet):
 @quiet_option
 @handle_errors
 def clean(inputs, output, config_path, explain, quiet):
-    """Read, normalise, strip boilerplate and filter; one output line per input document."""
+    """Read, normalise, strip boilerplate and filter; one output line per input document.
+
+    Each line holds id, site, url, status (kept, dropped, quarantined), reason, text, title,
+    dateline, source, lang and lang_score, in input order.
+    """
     from builder.pipeline import clean as run_clean, explain_lines
     result = run_clean(list(inputs), Path(output), _config(config_path), _reporter(quiet))
     for doc_id in explain:
@@ -131,7 +166,12 @@ def dedup(inputs, output, config_path, threshold, quiet):
 @quiet_option
 @handle_errors
 def check(release, config_path, json_path, junit_path, quiet):
-    """Quality gates on a published release: exit 0 all pass, 1 a gate failed."""
+    """Quality gates on a published release: exit 0 all pass, 1 a gate failed.
+
+    Gates: manifest checksums, schema, unique ids and hashes, residual near duplicates, languages,
+    lengths, boilerplate residue, e-mail/phone rate, dataset card, offline load_dataset.
+    Thresholds come from the config's [check] section.
+    """
     from builder.check import check_release
     report = check_release(Path(release), _config(config_path).check)
     if json_path:
@@ -165,8 +205,11 @@ def diff(old, new, quiet):
 def push(release, repo, dry_run, private, token, quiet):
     """Upload a release to the Hugging Face Hub and tag the commit with its version."""
     from builder.publish.hub import push_release
-    for line in push_release(Path(release), repo, dry_run=dry_run, token=token, private=private):
-        click.echo(line)
+    items = push_release(Path(release), repo, dry_run=dry_run, token=token, private=private)
+    for item in items:
+        click.echo(item)
+    done = "dry run, nothing sent: would upload" if dry_run else "uploaded"
+    click.echo(f"{done} {len(items)} files ({sum(i.bytes for i in items):,} bytes) to dataset repo {repo}")
 
 
 def main() -> None:

@@ -219,6 +219,16 @@ def load_config(path: str | Path | None = None, overrides: dict | None = None) -
     return cfg
 
 
+def _numbers(node, prefix: str = ""):
+    """(dotted name, value) of every numeric field: no setting of builder means anything negative."""
+    for f in dataclasses.fields(node):
+        value = getattr(node, f.name)
+        if dataclasses.is_dataclass(value):
+            yield from _numbers(value, f"{prefix}{f.name}.")
+        elif isinstance(value, (int, float)) and not isinstance(value, bool):
+            yield f"{prefix}{f.name}", value
+
+
 def validate(cfg: Config) -> None:
     d = cfg.dedup
     if not 0.0 < d.threshold <= 1.0:
@@ -227,6 +237,9 @@ def validate(cfg: Config) -> None:
         raise ConfigError(f"config: dedup.keep must be longest, earliest or first, got {d.keep!r}")
     if d.num_perm < 16 or d.shingle_size < 1:
         raise ConfigError("config: dedup.num_perm must be >= 16 and dedup.shingle_size >= 1")
+    for where, value in _numbers(cfg):
+        if value < 0:
+            raise ConfigError(f"config: {where} must not be negative, got {value}")
     if cfg.engine.name != "local":
         raise ConfigError(f"config: engine.name {cfg.engine.name!r} is not available; only 'local' is")
     if cfg.filters.lang.backend not in ("fasttext", "langdetect"):

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import json
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,7 +28,7 @@ from builder.ingest import read_inputs
 from builder.progress import Reporter, count_outcomes
 from builder.publish import ReleaseExtras, input_fingerprint, publish_release
 from builder.publish.parquet import read_kept_articles
-from builder.publish.versions import locate_previous
+from builder.publish.versions import check_unpublished, locate_previous
 from builder.publish.pii import redact
 
 
@@ -67,16 +68,21 @@ def run_clean(articles: list[Article], cfg: Config, reporter: Reporter | None = 
     t = time.perf_counter()
     templates: dict[str, dict] = {}
     if cfg.boilerplate.enabled:
-        templates = boilerplate.clean_corpus([a for a in articles if a.alive], cfg.boilerplate)
+        with reporter.stage("boilerplate: learning site templates"):
+            templates = boilerplate.clean_corpus([a for a in articles if a.alive], cfg.boilerplate)
     timings["boilerplate"] = time.perf_counter() - t
     reporter.note(f"boilerplate: {len(templates)} site templates learned in {timings['boilerplate']:.1f} s")
 
     t = time.perf_counter()
     alive = [a for a in articles if a.alive]
-    for a in reporter.track(alive, "filter"):
+    for a in reporter.track(alive, "dateline"):
         _finish(a, cfg)
-    filters.apply_filters(alive, cfg.filters)
+    t_filter = time.perf_counter()
+    with reporter.stage("filter: language and quality"):
+        filters.apply_filters(alive, cfg.filters)
     timings["filter"] = time.perf_counter() - t
+    reporter.note(f"filter: {sum(not a.alive for a in alive)} of {len(alive)} documents dropped "
+                  f"(language, quality) in {time.perf_counter() - t_filter:.1f} s")
     return CleanResult(articles, templates, timings)
 
 
@@ -93,14 +99,32 @@ def _existing(paths: list[str | Path]) -> list[Path]:
     return out
 
 
+def _check_writable(folder: Path) -> None:
+    """Fail before an hour of work, not after it: the output folder must exist or be creatable,
+    and take a file."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as e:
+        raise BuilderError(f"cannot write to {folder}: {e.strerror or e}") from None
+
+
+def _read(paths: list[Path], cfg: Config, reporter: Reporter) -> list[Article]:
+    articles = list(reporter.track(read_inputs(paths, cfg.ingest), "read"))
+    if not articles:
+        raise BuilderError(f"no documents found in: {', '.join(map(str, paths))}")
+    return articles
+
+
 def clean(inputs: list[str | Path], output: Path, cfg: Config,
           reporter: Reporter | None = None) -> CleanResult:
     """`builder clean`: one JSONL line per input document, input order."""
     reporter = reporter or Reporter()
     paths = _existing(inputs)
-    articles = list(reporter.track(read_inputs(paths, cfg.ingest), "read"))
+    _check_writable(output.parent)
+    articles = _read(paths, cfg, reporter)
     result = run_clean(articles, cfg, reporter)
-    output.parent.mkdir(parents=True, exist_ok=True)
     with open(output, "w", encoding="utf-8") as f:
         for a in articles:
             f.write(json.dumps(a.clean_record(), ensure_ascii=False) + "\n")
@@ -126,9 +150,15 @@ def explain_lines(articles: list[Article], doc_id: str) -> list[str]:
 def dedup(inputs: list[str | Path], output: Path, cfg: Config, threshold: float | None = None,
           reporter: Reporter | None = None) -> dict:
     """`builder dedup`: cluster already clean JSONL documents."""
+    reporter = reporter or Reporter()
     paths = _existing(inputs)
-    return dedup_jsonl(paths, output, cfg.dedup, threshold=threshold,
-                       progress=bool(reporter and reporter.live))
+    _check_writable(output.parent)
+    t = time.perf_counter()
+    report = dedup_jsonl(paths, output, cfg.dedup, threshold=threshold, progress=reporter.live)
+    reporter.note(f"dedup: {report['documents']} documents, {report['exact_duplicates']} exact and "
+                  f"{report['near_duplicates']} near duplicates, {report['clusters']} clusters, "
+                  f"in {time.perf_counter() - t:.1f} s")
+    return report
 
 
 @dataclass
@@ -142,19 +172,24 @@ def build(cfg: Config, inputs: list[str | Path] | None = None, output: Path | No
           reporter: Reporter | None = None) -> BuildResult:
     """`builder build`: read, clean, filter, dedup and publish a versioned release."""
     reporter = reporter or Reporter()
+    if not inputs and not (cfg.release.inputs and all(Path(p).exists() for p in cfg.release.inputs)):
+        raise BuilderError(f"input not found: {', '.join(map(str, cfg.release.inputs)) or 'none given'} "
+                           "(the config's release.inputs; pass --input PATH)")
     paths = _existing(list(inputs) if inputs else list(cfg.release.inputs))
     output = Path(output or cfg.release.output)
     prev_dir = locate_previous(output / cfg.release.name, previous) if previous else None
+    if version:
+        check_unpublished(output / cfg.release.name, version)
+    _check_writable(output)
     t0 = time.perf_counter()
-    articles = list(reporter.track(read_inputs(paths, cfg.ingest), "read"))
-    if not articles:
-        raise BuilderError(f"no documents found in: {', '.join(map(str, paths))}")
+    articles = _read(paths, cfg, reporter)
     result = run_clean(articles, cfg, reporter)
 
     t = time.perf_counter()
     report = None
     if cfg.dedup.enabled:
-        report = dedup_articles(articles, cfg.dedup, previous=prev_dir)
+        with reporter.stage("dedup: exact and near duplicates"):
+            report = dedup_articles(articles, cfg.dedup, previous=prev_dir)
         reporter.note(f"dedup: {report.exact} exact and {report.near} near duplicates, "
                       f"{report.clusters} clusters, in {time.perf_counter() - t:.1f} s")
     result.timings["dedup"] = time.perf_counter() - t

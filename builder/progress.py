@@ -5,6 +5,7 @@ silent default. Nothing here decides anything about the data.
 """
 from __future__ import annotations
 
+import contextlib
 import sys
 import time
 from collections import Counter
@@ -27,6 +28,10 @@ class Reporter:
 
     def track(self, items: Iterable[T], description: str, total: int | None = None) -> Iterator[T]:
         yield from items
+
+    def stage(self, description: str) -> contextlib.AbstractContextManager:
+        """A pass over the whole corpus, with no per-document progress to show."""
+        return contextlib.nullcontext()
 
     def note(self, message: str) -> None:
         pass
@@ -55,6 +60,13 @@ class ConsoleReporter(Reporter):
                    TimeElapsedColumn()]
         with Progress(*columns, console=self.console, transient=True) as bar:
             yield from bar.track(items, total=total, description=description)
+
+    def stage(self, description):
+        # a terminal gets a spinner so a long pass (templates, dedup) does not look hung;
+        # logs get the pipeline's note with the timing once the pass is done
+        if not self.console.is_terminal:
+            return contextlib.nullcontext()
+        return self.console.status(f"{description} …")
 
     def note(self, message):
         self.console.print(message)

@@ -12,7 +12,8 @@ import pyarrow.parquet as pq
 import pytest
 from rich.console import Console
 
-from builder.article import DATA_SCHEMA
+from builder.article import DATA_SCHEMA, Article
+from builder.boilerplate.templates import line_hash
 from builder.check import check_release
 from builder.config import CheckConfig, Config
 from builder.errors import BuilderError
@@ -85,6 +86,19 @@ def test_duplicate_row_fails_unique(release):
     assert "manifest" in bad
 
 
+def test_reused_input_id_quarantined_by_ingest_is_not_a_clash(tmp_path):
+    arts = corpus(range(10))
+    again = Article(id=arts[2].id, text="another text", site="site0.example", origin="input.jsonl:950")
+    again.quarantine("duplicate_id")
+    clash = Article(id=arts[3].id, text="x", site="site0.example", origin="input.jsonl:951")
+    clash.drop("too_short")
+    for extra, expected in ((again, []), (clash, [f"id {arts[3].id} both kept and in audit"])):
+        rel = publish_release(arts + [extra], Config(), output=tmp_path / extra.reason, version=None,
+                              previous=None, input_fingerprint="fp", extras=ReleaseExtras())
+        report = check_release(rel, FAST)
+        assert next(g for g in report.gates if g.name == "unique").offending == expected
+
+
 def test_footer_line_in_kept_text_fails_boilerplate(release):
     def add_footer(rows):
         row = next(r for r in rows if r["site"] == "site0.example")
@@ -102,6 +116,25 @@ def test_footer_of_another_site_is_not_residue(release):
         row["n_words"] = len(row["text"].split())
     rewrite(release, add_footer)
     assert "boilerplate" not in failed(check_release(release, FAST))
+
+
+def test_template_line_of_only_two_pages_is_not_residue(release):
+    # two scrapes of one story share their prose: learned as "template" from two pages, kept by the cleaner
+    prose = "the mayor said the bridge would reopen next spring after the repairs"
+
+    def add_lines(*lines):
+        def change(rows):
+            row = next(r for r in rows if r["site"] == "site0.example")
+            row["text"] += "".join("\n\n" + line for line in lines)
+            row["n_words"] = len(row["text"].split())
+        return change
+    tpl = {"site0.example": {"site": "site0.example", "pages": 5, "lines": [prose, FOOTER], "hashes": [
+        {"hash": f"{line_hash(prose):016x}", "pages": 2}, {"hash": f"{line_hash(FOOTER):016x}", "pages": 5}]}}
+    (release / "audit" / "_templates.json").write_text(json.dumps(tpl), encoding="utf-8")
+    rewrite(release, add_lines(prose))
+    assert "boilerplate" not in failed(check_release(release, FAST))
+    rewrite(release, add_lines(FOOTER))
+    assert failed(check_release(release, FAST))["boilerplate"] == [f"doc-000 ({FOOTER!r})"]
 
 
 def test_near_duplicate_row_fails(release):
@@ -133,6 +166,13 @@ def test_card_split_size_mismatch_fails(release):
     card.write_text(card.read_text().replace("num_examples: 40", "num_examples: 41"))
     bad = failed(check_release(release, FAST))
     assert bad["card"] == ["README.md: train num_examples 41 but the data has 40 rows"]
+
+
+def test_card_without_front_matter_fails_quietly(release, capfd):
+    (release / "README.md").write_text("# News\n\nNo metadata here.\n", encoding="utf-8")
+    bad = failed(check_release(release, FAST))
+    assert bad["card"][0] == "README.md: no YAML front matter"
+    assert capfd.readouterr().err == ""      # the CLI's stderr stays one line
 
 
 def test_unusable_release_dirs_raise(tmp_path, release):

@@ -15,6 +15,7 @@ import pytest
 from click.testing import CliRunner
 
 from builder.cli import cli
+from builder.errors import BuilderError
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = Path(__file__).parent / "fixtures" / "seeds"
@@ -131,6 +132,25 @@ def seed_docs(tmp_path: Path, with_copy: bool) -> Path:
     return path
 
 
+def test_dedup_says_what_it_found_unless_quiet(tmp_path, monkeypatch):
+    from builder.config import Config
+    from builder.pipeline import dedup
+    from builder.progress import Reporter
+
+    class Notes(Reporter):
+        def __init__(self):
+            self.notes = []
+
+        def note(self, message):
+            self.notes.append(message)
+
+    rec = Notes()
+    report = dedup([seed_docs(tmp_path, True)], tmp_path / "d.jsonl", Config(), reporter=rec)
+    assert report["documents"] == 3 and report["clusters"] == 2
+    assert len(rec.notes) == 1 and rec.notes[0].startswith(
+        "dedup: 3 documents, 0 exact and 1 near duplicates, 2 clusters")
+
+
 def test_dedup_keeps_two_seed_stories_apart(tmp_path):
     out = tmp_path / "dedup.jsonl"
     assert run("dedup", str(seed_docs(tmp_path, False)), "--output", str(out), "--quiet").exit_code == 0
@@ -190,3 +210,96 @@ def test_default_build_uses_examples(tmp_path):
                           text=True, cwd=tmp_path, timeout=600)
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert (tmp_path / "releases" / "news" / "1.0.0" / "manifest.json").is_file()
+
+
+def stderr_of(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "builder", *args], capture_output=True, text=True,
+                          cwd=cwd, timeout=120)
+
+
+@pytest.mark.parametrize("args, message", [
+    (["build", "--bogus"], "No such option '--bogus'"),
+    (["clean", "--output", "."], "is a directory"),
+])
+def test_click_usage_errors_are_one_line_exit_2(args, message, tmp_path):
+    proc = stderr_of(*args, cwd=tmp_path)
+    assert proc.returncode == 2
+    assert proc.stderr.count("\n") == 1 and message in proc.stderr, proc.stderr
+
+
+def test_clean_of_an_empty_folder_is_an_error_like_build(tmp_path):
+    (tmp_path / "empty").mkdir()
+    result = run("clean", str(tmp_path / "empty"), "--output", str(tmp_path / "o.jsonl"), "--quiet")
+    assert result.exit_code == 2 and "no documents found" in result.output
+    assert not (tmp_path / "o.jsonl").exists()
+
+
+def _no_reading(monkeypatch):
+    def fail(*args, **kwargs):
+        raise AssertionError("inputs were read before the output was checked")
+    monkeypatch.setattr("builder.pipeline.read_inputs", fail)
+
+
+@pytest.mark.parametrize("command", ["clean", "build"])
+def test_unwritable_output_fails_before_any_work(command, tmp_path, monkeypatch):
+    _no_reading(monkeypatch)
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    out = ["--output", str(blocker / ("o.jsonl" if command == "clean" else "releases"))]
+    inputs = [str(SEEDS / "raw")] if command == "clean" else ["--input", str(SEEDS / "raw")]
+    result = run(command, *inputs, *out, "--quiet")
+    assert result.exit_code == 2 and "cannot write to" in result.output
+
+
+def test_existing_version_fails_before_any_work(example_release, monkeypatch):
+    _no_reading(monkeypatch)
+    result = run("build", "--input", str(EXAMPLES), "--output", str(example_release.parent.parent),
+                 "--version", example_release.name, "--quiet")
+    assert result.exit_code == 2 and "never overwritten" in result.output
+
+
+def test_corpus_passes_report_as_stages(tmp_path):
+    # long passes without per-document progress (templates, filters) show a spinner, then a note
+    from builder.config import Config
+    from builder.pipeline import clean
+    from builder.progress import Reporter
+
+    class Recorder(Reporter):
+        def __init__(self):
+            self.events = []
+
+        def stage(self, description):
+            self.events.append(("stage", description.split(":")[0]))
+            return super().stage(description)
+
+        def note(self, message):
+            self.events.append(("note", message.split(":")[0]))
+
+    rec = Recorder()
+    clean([SEEDS / "raw"], tmp_path / "o.jsonl", Config(), rec)
+    assert rec.events == [("stage", "boilerplate"), ("note", "boilerplate"), ("stage", "filter"), ("note", "filter")]
+
+
+def test_push_dry_run_says_where_and_that_nothing_was_sent(example_release):
+    result = run("push", str(example_release), "--repo", "org/news", "--dry-run")
+    assert result.exit_code == 0
+    files = [p for p in example_release.rglob("*") if p.is_file()]
+    assert result.output.splitlines()[-1] == (
+        f"dry run, nothing sent: would upload {len(files)} files "
+        f"({sum(p.stat().st_size for p in files):,} bytes) to dataset repo org/news")
+
+
+def test_multi_line_library_errors_become_one_line(monkeypatch):
+    def fail(*args):
+        raise BuilderError("cannot read the data of x: first line\nsecond line\x0f")
+    monkeypatch.setattr("builder.publish.diff.diff_releases", fail)
+    result = CliRunner().invoke(cli, ["diff", "a", "b"])
+    assert result.exit_code == 2
+    assert result.output == "builder: cannot read the data of x: first line second line\n"
+
+
+def test_build_without_inputs_says_where_they_come_from(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)          # no configs/, no examples/: the built-in defaults
+    result = run("build", "--quiet")
+    assert result.exit_code == 2
+    assert "release.inputs" in result.output and "--input" in result.output

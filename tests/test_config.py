@@ -48,6 +48,7 @@ def test_overrides_and_hash_change():
     ("[dedup]\nkeep = 'random'\n", "dedup.keep"),
     ("[filters.lang]\nallow = 'de'\n", "filters.lang.allow"),
     ("not toml [", "not valid TOML"),
+    ("[filters.quality]\nmin_words = -5\n", "filters.quality.min_words must not be negative"),
 ])
 def test_bad_configs_raise(tmp_path, toml, message):
     p = tmp_path / "c.toml"

@@ -65,3 +65,11 @@ def test_removed_with_reason_changed_and_counts(releases):
 def test_diff_refuses_non_release(tmp_path, releases):
     with pytest.raises(BuilderError):
         diff_releases(tmp_path, releases[0])
+
+
+def test_diff_refuses_a_release_with_a_lost_shard(tmp_path, releases):
+    import shutil
+    damaged = Path(shutil.copytree(releases[1], tmp_path / "1.1.0"))
+    next((damaged / "data").glob("train-*.parquet")).unlink()
+    with pytest.raises(BuilderError, match="damaged: data/train-00000-of-00001.parquet is missing"):
+        diff_releases(releases[0], damaged)

@@ -60,6 +60,12 @@ def test_unknown_kind_in_folder_is_quarantined_not_lost():
     assert a.status == QUARANTINED and a.reason == "unreadable:unsupported_kind"
 
 
+def test_unreadable_documents_get_the_site_fallback_too():
+    a = by_id(read(FIX / "tree"))
+    assert a["feed.jsonl:6"].reason == "unreadable:json" and a["feed.jsonl:6"].site == "fallback-site"
+    assert a["beta/report.pdf"].site == "beta"         # its folder still names the site
+
+
 def test_html_file_goes_to_html_field():
     a = by_id(read(FIX / "tree"))["beta/story"]
     assert a.site == "beta" and a.text == ""

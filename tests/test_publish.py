@@ -123,6 +123,9 @@ def test_versions_bump_refuse_and_auto_previous(tmp_path):
     assert publish(out, ids=range(1, 24), previous=Path("v1.1.1")).name == "2.0.0"
     with pytest.raises(BuilderError):
         publish(out, version="1.5.0", previous=out / "news" / "2.0.0")
+    # building on an older release again bumps to a version that exists: say how to go on
+    with pytest.raises(BuilderError, match=r"2\.0\.0 is 1\.1\.1 bumped; .* --previous, or .* --version"):
+        publish(out, ids=range(1, 24), previous=Path("v1.1.1"))
     with pytest.raises(BuilderError):
         publish(out, previous=tmp_path / "nowhere")
     with pytest.raises(BuilderError):
@@ -199,6 +202,30 @@ def test_pii_found_and_redacted():
     assert "@" not in red and red.count("[PHONE]") == 2 and red.count("[EMAIL]") == 1
     assert red.endswith("On 01.02.2024 prices rose 2,5 percent to 1.234.567 in 2023-2024; score 3-1.")
     assert find_pii(red) == []
+
+
+def test_push_network_error_is_one_builder_error(release, monkeypatch):
+    import huggingface_hub
+
+    class ConnectError(Exception):   # what the hub's HTTP library raises offline; not an OSError
+        pass
+
+    class NoNetworkApi:
+        def __init__(self, token=None):
+            pass
+
+        def create_repo(self, repo, **kw):
+            raise ConnectError("[Errno -2] Name or service not known\nmore detail")
+
+    monkeypatch.setattr(huggingface_hub, "HfApi", NoNetworkApi)
+    with pytest.raises(BuilderError, match=r"^push to org/news failed: ConnectError: \[Errno -2\] Name or service not known$"):
+        push_release(release, "org/news", dry_run=False)
+
+
+def test_pii_ignores_unsplit_digit_runs():
+    text = "ISBN 0306406152, item 012345678905, register no. 04712345; phone 030 1234567 or 0301234567."
+    assert find_pii(text) == ["030 1234567"]
+    assert redact(text).count("[PHONE]") == 1
 
 
 def test_push_uploads_then_tags_the_commit(release, monkeypatch):

@@ -42,6 +42,8 @@ def _read_all(roots: list[Path], cfg: IngestConfig) -> Iterator[Article]:
     for root in roots:
         for src in sources(root, cfg):
             for a in _read_one(src, cfg):
+                # an unreadable document still gets the contract's site fallback, like a readable one
+                a.site = a.site or cfg.site
                 if a.alive:
                     if a.id in seen:
                         a.quarantine("duplicate_id")

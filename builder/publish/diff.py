@@ -89,8 +89,19 @@ def _count_changes(old: list[dict], new: list[dict], key: str) -> dict[str, tupl
 
 def diff_releases(old: Path, new: Path) -> ReleaseDiff:
     old, new = Path(old), Path(new)
-    old_version, new_version = read_manifest(old)["version"], read_manifest(new)["version"]
+    old_version, new_version = _version_of_intact(old), _version_of_intact(new)
     return diff_data(old, new, old_version, new_version)
+
+
+def _version_of_intact(release: Path) -> str:
+    """The version of a release whose Parquet shards are all there: a lost shard would otherwise
+    show up as documents removed."""
+    manifest = read_manifest(release)
+    for entry in manifest["files"]:
+        path = entry.get("path", "") if isinstance(entry, dict) else ""
+        if path.endswith(".parquet") and path.startswith(("data/", "audit/")) and not (release / path).is_file():
+            raise BuilderError(f"{release} is damaged: {path} is missing (see `builder check {release}`)")
+    return manifest["version"]
 
 
 def diff_data(old: Path, new: Path, old_version: str, new_version: str) -> ReleaseDiff:

@@ -45,7 +45,6 @@ def push_release(release: Path, repo: str, *, dry_run: bool, token: str | None =
         return items
 
     from huggingface_hub import HfApi
-    from huggingface_hub.errors import HfHubHTTPError
 
     api, tag = HfApi(token=token), f"v{version}"
     try:
@@ -57,6 +56,9 @@ def push_release(release: Path, repo: str, *, dry_run: bool, token: str | None =
                                    commit_message=f"Release {version}", delete_patterns=REPLACED)
         api.create_tag(repo, tag=tag, revision=commit.oid, repo_type="dataset",
                        tag_message=f"builder release {version}")
-    except (HfHubHTTPError, OSError, ValueError) as e:
-        raise BuilderError(f"push to {repo} failed: {str(e).splitlines()[0]}") from None
+    except BuilderError:
+        raise
+    except Exception as e:  # noqa: BLE001 - the hub client's network errors come from whichever HTTP library it uses
+        first = (str(e).splitlines() or [""])[0]
+        raise BuilderError(f"push to {repo} failed: {type(e).__name__}: {first}") from None
     return items

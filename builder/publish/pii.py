@@ -28,7 +28,8 @@ _DATE = re.compile(r"\b\d{1,4}([./-])\d{1,2}\1\d{2,4}\b")
 
 def _is_phone(s: str) -> bool:
     digits = sum(c.isdigit() for c in s)
-    return 8 <= digits <= 15 and not _DATE.search(s)
+    # an unsplit run opening with 0 is an ISBN, product or register number far more often than a phone
+    return 8 <= digits <= 15 and not _DATE.search(s) and not s.isdigit()
 
 
 def find_pii(text: str) -> list[str]:

@@ -23,7 +23,7 @@ from builder.publish.diff import changelog, diff_data
 from builder.publish.manifest import (
     build_manifest, counts, dump_json, read_manifest, write_build_info)
 from builder.publish.parquet import is_kept, write_audit, write_data
-from builder.publish.versions import format_version, parse_version, pick_previous, resolve_version
+from builder.publish.versions import check_unpublished, pick_previous, resolve_version
 
 # The leading underscore keeps Arrow, pandas and datasets from reading it as part of the audit table.
 TEMPLATES = "audit/_templates.json"
@@ -42,9 +42,8 @@ def publish_release(articles: list[Article], cfg: Config, *, output: Path, versi
     """Publish `articles` (every input document, input order) as `<output>/<name>/<version>/`."""
     say = Console(stderr=True, quiet=not progress).print
     root = Path(output) / cfg.release.name
-    if version and (root / format_version(parse_version(version))).exists():
-        raise BuilderError(f"release {root / format_version(parse_version(version))} exists; "
-                           "a published version is never overwritten")
+    if version:
+        check_unpublished(root, version)
     prev_dir, automatic = pick_previous(root, previous, version)
     prev_manifest = read_manifest(prev_dir) if prev_dir else None
     prev_version = prev_manifest["version"] if prev_manifest else None
@@ -64,7 +63,9 @@ def publish_release(articles: list[Article], cfg: Config, *, output: Path, versi
         final = resolve_version(version, prev_version, diff.kind if diff else None, cfg.release.version)
         target = root / final
         if target.exists():
-            raise BuilderError(f"release {target} exists; a published version is never overwritten")
+            hint = "" if version else (f" ({final} is {prev_version} bumped; build on the latest release "
+                                       "with --previous, or choose one with --version)")
+            raise BuilderError(f"release {target} exists; a published version is never overwritten{hint}")
         if diff:
             diff.new_version = final
             say(diff.summary())

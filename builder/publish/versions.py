@@ -51,6 +51,13 @@ def existing_versions(root: Path) -> list[Version]:
     return sorted(found)
 
 
+def check_unpublished(root: Path, version: str) -> None:
+    """BuilderError unless `version` is a semantic version not yet published under `root`."""
+    target = root / format_version(parse_version(version))
+    if target.exists():
+        raise BuilderError(f"release {target} exists; a published version is never overwritten")
+
+
 def locate_previous(root: Path, previous: Path | str) -> Path:
     """The release folder meant by --previous: a path to a release, or a version under `root`."""
     path = Path(previous)
