@@ -143,6 +143,9 @@ class EngineConfig:
     min_parallel_docs: int = 200       # below this many documents, stay in one process
 
 
+INVOCATION_FIELDS = ("inputs", "output")
+
+
 @dataclass
 class Config:
     release: ReleaseConfig = field(default_factory=ReleaseConfig)
@@ -156,12 +159,18 @@ class Config:
     pii: PiiConfig = field(default_factory=PiiConfig)
     engine: EngineConfig = field(default_factory=EngineConfig)
 
-    def to_dict(self) -> dict:
-        return dataclasses.asdict(self)
+    def to_dict(self, invocation: bool = True) -> dict:
+        """Every setting; without `invocation`, minus where this run read from and wrote to
+        (release.inputs/output), which the input fingerprint and the release path already say."""
+        d = dataclasses.asdict(self)
+        if not invocation:
+            for name in INVOCATION_FIELDS:
+                d["release"].pop(name)
+        return d
 
     def hash(self) -> str:
-        """Stable hash of every setting, for the manifest."""
-        blob = json.dumps(self.to_dict(), sort_keys=True, ensure_ascii=False).encode()
+        """Stable hash of every setting that shapes the data, for the manifest."""
+        blob = json.dumps(self.to_dict(invocation=False), sort_keys=True, ensure_ascii=False).encode()
         return hashlib.sha256(blob).hexdigest()
 
 

@@ -79,7 +79,7 @@ def test_parquet_is_explicit_zstd_paged_fixed_row_groups(release):
 def test_manifest_contents(release):
     m = json.loads((release / "manifest.json").read_text())
     assert m["version"] == "1.0.0" and m["previous"] is None and m["input_fingerprint"] == "fp"
-    assert m["config_hash"] == small_cfg().hash() and m["config"] == small_cfg().to_dict()
+    assert m["config_hash"] == small_cfg().hash() and m["config"] == small_cfg().to_dict(invocation=False)
     assert m["counts"]["inputs"] == 23 and m["counts"]["kept"] == 20
     assert m["counts"]["by_status"] == {"kept": 20, "dropped": 2, "quarantined": 1}
     assert m["counts"]["by_reason"] == {"too_short": 1, "unreadable:json": 1, "near_duplicate": 1}

@@ -141,7 +141,7 @@ def render_card(articles: list[Article], cfg: Config, *, version: str, previous:
         "plots_section": _plots(plots),
         "pipeline_section": PIPELINE,
         "dedup_section": _dedup(dedup, duplicates),
-        "config_json": json.dumps(cfg.to_dict(), indent=2, sort_keys=True, ensure_ascii=False),
+        "config_json": json.dumps(cfg.to_dict(invocation=False), indent=2, sort_keys=True, ensure_ascii=False),
         "fields_table": "| field | type | meaning |\n|---|---|---|\n" + "\n".join(
             f"| `{f.name}` | {_DTYPES.get(f.type, f.type)} | {_FIELDS.get(f.name, '')} |" for f in DATA_SCHEMA),
         "license": cfg.release.license,

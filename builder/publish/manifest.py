@@ -103,7 +103,7 @@ def build_manifest(release: Path, *, name: str, version: str, previous: str | No
         # byte-identical output is promised per library version too, so record the writers
         "libraries": {"pyarrow": pa.__version__, "matplotlib": matplotlib.__version__},
         "config_hash": cfg.hash(),
-        "config": cfg.to_dict(),
+        "config": cfg.to_dict(invocation=False),
         "input_fingerprint": input_fp,
         "counts": article_counts,
         "splits": {"train": {"rows": train_rows, "num_bytes": num_bytes}},
