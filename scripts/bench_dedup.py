@@ -8,11 +8,17 @@ The corpus is corpus-dev's raw scrapes scaled to N documents: every further copy
 made distinct (a third of its words get a copy-specific suffix, so no 5-gram repeats across
 copies), and ~20% of the documents are seeded near-duplicates of earlier ones (dateline, truncation,
 word edits, typos, a dropped paragraph, an appended footer). Each contender runs in its own
-subprocess, so its peak RSS is its own. Three speeds per contender:
-  end-to-end  read JSONL -> dedup key -> signatures -> LSH -> clusters (what a user waits for)
+subprocess pinned to one CPU core (and RAYON_NUM_THREADS=1), so every contender is single-threaded
+and its peak RSS is its own. Three speeds per contender:
+  end-to-end  read JSONL -> dedup key -> signatures -> LSH -> clusters (what a user waits for;
+              wall clock; builder also verifies every candidate pair exactly, the others do not)
   signatures  dedup keys -> signatures (the keys are prepared outside the timer; same for all)
-  kernel      shingle hashes -> signatures (only where the library accepts hashes: builder, rensa)
-Slow contenders run on the first --baseline-docs documents only; docs/s is per document either way.
+  kernel      the same uint64 shingle hashes + offsets -> 128 MinHash values per document (only
+              where the library accepts hashes: builder, rensa's classic RMinHash and its
+              one-permutation "rho" sketch, the counterpart of builder's scheme)
+signatures and kernel are CPU seconds of the process (all its threads), best of --repeat passes, so
+load from other processes on the machine does not count. Slow contenders run on the first
+--baseline-docs documents only; docs/s is per document either way.
 """
 from __future__ import annotations
 
@@ -130,24 +136,19 @@ def _head(corpus: Path, limit: int, out: Path) -> Path:
     return part
 
 
-def sig_builder(keys: list[str]) -> tuple[float, float]:
+def sig_builder(keys: list[str], repeat: int) -> dict:
     from builder.dedup.shingles import shingle_hashes
     from builder.dedup.signatures import signatures
-    t = time.perf_counter()
     batches = [shingle_hashes(keys[i:i + 256]) for i in range(0, len(keys), 256)]
-    for b in batches:
-        signatures(b)
-    total = time.perf_counter() - t
-    t = time.perf_counter()
-    for b in batches:
-        signatures(b)
-    return total, time.perf_counter() - t
+    return {"sig": cpu_seconds(lambda: [signatures(shingle_hashes(keys[i:i + 256])) for i in range(0, len(keys), 256)], repeat),
+            "kernel": cpu_seconds(lambda: [signatures(b) for b in batches], repeat),
+            "shingles_per_doc": sum(len(b.hashes) for b in batches) / max(len(keys), 1)}
 
 
 def run_datasketch(corpus: Path, limit: int, out: Path, bulk: bool) -> dict:
     import xxhash
     from datasketch import MinHash, MinHashLSH
-    from builder.dedup.shingles import doc_key
+    from builder.dedup.shingles import doc_keys
     t = time.perf_counter()
     lsh = MinHashLSH(threshold=0.8, num_perm=128)
     dups = 0
@@ -155,7 +156,7 @@ def run_datasketch(corpus: Path, limit: int, out: Path, bulk: bool) -> dict:
 
     def flush():
         nonlocal dups
-        sets = [[s.encode() for s in shingle_strings(doc_key(text))] for _, text in batch]
+        sets = [[s.encode() for s in shingle_strings(k)] for k in doc_keys([text for _, text in batch])]
         if bulk:
             mhs = MinHash.bulk(sets, num_perm=128, hashfunc=xxhash.xxh32_intdigest)
         else:
@@ -180,54 +181,72 @@ def run_datasketch(corpus: Path, limit: int, out: Path, bulk: bool) -> dict:
     return {"seconds": time.perf_counter() - t, "duplicates": dups, "bands_rows": "%dx%d" % (lsh.b, lsh.r)}
 
 
-def sig_datasketch(keys: list[str], bulk: bool) -> tuple[float, None]:
+def sig_datasketch(keys: list[str], bulk: bool, repeat: int) -> dict:
     import xxhash
     from datasketch import MinHash
-    t = time.perf_counter()
-    for i in range(0, len(keys), 256):
-        sets = [[s.encode() for s in shingle_strings(k)] for k in keys[i:i + 256]]
-        if bulk:
-            MinHash.bulk(sets, num_perm=128, hashfunc=xxhash.xxh32_intdigest)
-        else:
-            for s in sets:
-                m = MinHash(num_perm=128)
-                for x in s:
-                    m.update(x)
-    return time.perf_counter() - t, None
+
+    def run():
+        for i in range(0, len(keys), 256):
+            sets = [[s.encode() for s in shingle_strings(k)] for k in keys[i:i + 256]]
+            if bulk:
+                MinHash.bulk(sets, num_perm=128, hashfunc=xxhash.xxh32_intdigest)
+            else:
+                for s in sets:
+                    m = MinHash(num_perm=128)
+                    for x in s:
+                        m.update(x)
+    return {"sig": cpu_seconds(run, repeat)}
 
 
 def run_rensa(corpus: Path, limit: int, out: Path) -> dict:
     import rensa
-    from builder.dedup.shingles import doc_key
+    from builder.dedup.shingles import doc_keys
     t = time.perf_counter()
     lsh = rensa.RMinHashLSH(threshold=0.8, num_perm=128, num_bands=16)
-    dups, start, batch = 0, 0, []
-    for _, text in read_docs(corpus, limit):
-        batch.append(shingle_strings(doc_key(text)))
-        if len(batch) == 256:
-            m = rensa.RMinHash.digest_matrix_from_token_sets(batch, 128, 1)
-            dups += sum(lsh.insert_matrix_and_query_duplicate_flags(m, start))
-            start += len(batch)
-            batch = []
-    if batch:
-        m = rensa.RMinHash.digest_matrix_from_token_sets(batch, 128, 1)
+    dups, start = 0, 0
+
+    def flush(texts: list[str]) -> None:
+        nonlocal dups, start
+        m = rensa.RMinHash.digest_matrix_from_token_sets([shingle_strings(k) for k in doc_keys(texts)], 128, 1)
         dups += sum(lsh.insert_matrix_and_query_duplicate_flags(m, start))
+        start += len(texts)
+
+    texts: list[str] = []
+    for _, text in read_docs(corpus, limit):
+        texts.append(text)
+        if len(texts) == 256:
+            flush(texts)
+            texts = []
+    if texts:
+        flush(texts)
     return {"seconds": time.perf_counter() - t, "duplicates": dups, "bands_rows": "16x8"}
 
 
-def sig_rensa(keys: list[str]) -> tuple[float, float]:
+def sig_rensa(keys: list[str], repeat: int) -> dict:
     import numpy as np
     import rensa
     from builder.dedup.shingles import shingle_hashes
-    t = time.perf_counter()
-    for i in range(0, len(keys), 256):
-        rensa.RMinHash.digest_matrix_from_token_sets([shingle_strings(k) for k in keys[i:i + 256]], 128, 1)
-    total = time.perf_counter() - t
+    R = rensa.RMinHash
     batches = [shingle_hashes(keys[i:i + 256]) for i in range(0, len(keys), 256)]
-    t = time.perf_counter()
-    for b in batches:
-        rensa.RMinHash.digest_matrix_from_flat_token_hashes(b.hashes, b.offsets.astype(np.uint64), 128, 1)
-    return total, time.perf_counter() - t
+    offsets = [b.offsets.astype(np.uint64) for b in batches]
+    return {
+        "sig": cpu_seconds(lambda: [R.digest_matrix_from_token_sets([shingle_strings(k) for k in keys[i:i + 256]], 128, 1)
+                                    for i in range(0, len(keys), 256)], repeat),
+        "kernel": cpu_seconds(lambda: [R.digest_matrix_from_flat_token_hashes(b.hashes, o, 128, 1)
+                                       for b, o in zip(batches, offsets)], repeat),
+        "kernel_rho": cpu_seconds(lambda: [R.digest_matrix_from_flat_token_hashes_rho(b.hashes, o, 128, 1)
+                                           for b, o in zip(batches, offsets)], repeat),
+        "shingles_per_doc": sum(len(b.hashes) for b in batches) / max(len(keys), 1)}
+
+
+def cpu_seconds(run, repeat: int) -> float:
+    """Best CPU time of `repeat` runs (process time: all threads, none of other processes' load)."""
+    best = float("inf")
+    for _ in range(repeat):
+        t = time.process_time()
+        run()
+        best = min(best, time.process_time() - t)
+    return best
 
 
 def peak_rss_mb() -> float:
@@ -238,23 +257,27 @@ def peak_rss_mb() -> float:
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
 
-def child(name: str, corpus: Path, limit: int, out: Path) -> dict:
+def child(name: str, corpus: Path, limit: int, out: Path, repeat: int) -> dict:
+    os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})  # one core: single-threaded, whatever the library does
     runners = {"builder": lambda: run_builder(corpus, limit, out),
                "datasketch": lambda: run_datasketch(corpus, limit, out, bulk=False),
                "datasketch-bulk": lambda: run_datasketch(corpus, limit, out, bulk=True),
                "rensa": lambda: run_rensa(corpus, limit, out)}
+    cpu = time.process_time()
     result = runners[name]()  # the peak RSS is taken here, before the signature timings below
     result.update(name=name, docs=min(limit, sum(1 for _ in open(corpus, encoding="utf-8"))),
-                  peak_rss_mb=peak_rss_mb())
-    from builder.dedup.shingles import doc_key
+                  peak_rss_mb=peak_rss_mb(), cpu_seconds=time.process_time() - cpu)
+    from builder.dedup.shingles import doc_keys
     sig_docs = min(result["docs"], SIG_DOCS if name != "datasketch" else 300)
-    keys = [doc_key(text) for _, text in read_docs(corpus, sig_docs)]
-    sig = {"builder": lambda: sig_builder(keys), "datasketch": lambda: sig_datasketch(keys, False),
-           "datasketch-bulk": lambda: sig_datasketch(keys, True), "rensa": lambda: sig_rensa(keys)}[name]
-    sig_s, kernel_s = sig()
+    keys = doc_keys([text for _, text in read_docs(corpus, sig_docs)])
+    sig = {"builder": lambda: sig_builder(keys, repeat), "datasketch": lambda: sig_datasketch(keys, False, 1),
+           "datasketch-bulk": lambda: sig_datasketch(keys, True, 1), "rensa": lambda: sig_rensa(keys, repeat)}[name]()
     result["docs_per_s"] = result["docs"] / result["seconds"]
-    result["sig_docs_per_s"] = sig_docs / sig_s
-    result["kernel_docs_per_s"] = sig_docs / kernel_s if kernel_s else None
+    result["docs_per_cpu_s"] = result["docs"] / result["cpu_seconds"]
+    result["sig_docs"] = sig_docs
+    for k in ("sig", "kernel", "kernel_rho"):
+        result[f"{k}_docs_per_s"] = sig_docs / sig[k] if k in sig else None
+    result["shingles_per_doc"] = sig.get("shingles_per_doc")
     return result
 
 
@@ -266,6 +289,7 @@ def main() -> int:
     ap.add_argument("--only", default=",".join(CONTENDERS), help="comma-separated contenders")
     ap.add_argument("--baseline-docs", type=int, default=3000, help="documents for the slow datasketch baseline")
     ap.add_argument("--workdir", type=Path, default=Path("/tmp/bench_dedup"))
+    ap.add_argument("--repeat", type=int, default=3, help="passes of the signature timings (the best counts)")
     ap.add_argument("--child", help=argparse.SUPPRESS)
     ap.add_argument("--limit", type=int, help=argparse.SUPPRESS)
     ap.add_argument("--corpus", type=Path, help=argparse.SUPPRESS)
@@ -274,7 +298,8 @@ def main() -> int:
         make_corpus(args.docs, args.seed, args.corpus)
         return 0
     if args.child:
-        print(json.dumps(child(args.child, args.corpus, args.limit, args.workdir / f"out-{args.child}.jsonl")))
+        print(json.dumps(child(args.child, args.corpus, args.limit, args.workdir / f"out-{args.child}.jsonl",
+                               args.repeat)))
         return 0
     args.workdir.mkdir(parents=True, exist_ok=True)
     corpus = args.workdir / f"corpus-{args.docs}-{args.seed}.jsonl"
@@ -293,7 +318,7 @@ def main() -> int:
                 print("rensa not installed: skipped", file=sys.stderr)
                 continue
         proc = subprocess.run([sys.executable, __file__, "--child", name, "--corpus", str(corpus),
-                               "--limit", str(limit), "--workdir", str(args.workdir)],
+                               "--limit", str(limit), "--workdir", str(args.workdir), "--repeat", str(args.repeat)],
                               capture_output=True, text=True, env=env)
         if proc.returncode:
             print(f"{name} failed:\n{proc.stderr}", file=sys.stderr)
@@ -301,17 +326,26 @@ def main() -> int:
         rows.append(json.loads(proc.stdout.strip().splitlines()[-1]))
         print(json.dumps(rows[-1]), file=sys.stderr)
     ref = next((r for r in rows if r["name"] == "builder"), None)
-    print(f"{'contender':16} {'docs':>7} {'e2e docs/s':>11} {'peak MB':>8} {'sig docs/s':>11} {'kernel docs/s':>14} "
-          f"{'bands':>6} {'dups':>6}  builder is x faster (e2e / sig / kernel)")
+    print(f"{'contender':16} {'docs':>7} {'e2e docs/s':>11} {'docs/cpu-s':>11} {'peak MB':>8} {'sig docs/s':>11} "
+          f"{'kernel docs/s':>14} {'bands':>6} {'dups':>6}  builder is x faster (e2e cpu / sig / kernel)")
+
+    def ratio(key: str, r: dict, value: float | None = None) -> str:
+        value = value or r[key]
+        return f"{ref[key] / value:.2f}" if ref and ref.get(key) and value else "-"
+
     for r in rows:
-        ratios = ""
-        if ref and r is not ref:
-            k = (f"{ref['kernel_docs_per_s'] / r['kernel_docs_per_s']:.2f}" if r["kernel_docs_per_s"] else "-")
-            ratios = (f"{ref['docs_per_s'] / r['docs_per_s']:.2f} / {ref['sig_docs_per_s'] / r['sig_docs_per_s']:.2f}"
-                      f" / {k}")
+        ratios = "" if r is ref else " / ".join(ratio(k, r) for k in ("docs_per_cpu_s", "sig_docs_per_s", "kernel_docs_per_s"))
         kernel = f"{r['kernel_docs_per_s']:.0f}" if r["kernel_docs_per_s"] else "-"
-        print(f"{r['name']:16} {r['docs']:>7} {r['docs_per_s']:>11.0f} {r['peak_rss_mb']:>8.1f} "
+        print(f"{r['name']:16} {r['docs']:>7} {r['docs_per_s']:>11.0f} {r['docs_per_cpu_s']:>11.0f} {r['peak_rss_mb']:>8.1f} "
               f"{r['sig_docs_per_s']:>11.0f} {kernel:>14} {r['bands_rows']:>6} {r['duplicates']:>6}  {ratios}")
+        if r["kernel_rho_docs_per_s"]:
+            rho = r["kernel_rho_docs_per_s"]
+            print(f"{r['name'] + '-rho':16} {r['sig_docs']:>7} {'-':>11} {'-':>11} {'-':>8} {'-':>11} {rho:>14.0f} "
+                  f"{'-':>6} {'-':>6}  - / - / {ratio('kernel_docs_per_s', r, rho)}")
+    spd = next((r["shingles_per_doc"] for r in rows if r.get("shingles_per_doc")), 0.0)
+    print(f"e2e: wall clock and CPU seconds of the whole run. sig, kernel: {min(SIG_DOCS, args.docs)} documents, "
+          f"CPU seconds, best of {args.repeat}; kernel input: the same {spd:.0f} shingle hashes per document (mean) "
+          f"-> 128 values. Every contender on one core.")
     return 0
 
 

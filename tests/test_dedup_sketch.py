@@ -6,10 +6,14 @@ import random
 import numpy as np
 from datasketch import MinHash
 from datasketch.lsh import _optimal_param
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from builder.dedup import signatures as signatures_module
 from builder.dedup.lsh import band_keys, candidate_pairs, choose_bands, detection_curve, detection_probability
-from builder.dedup.shingles import doc_key, shingle_hashes, sorted_unique
-from builder.dedup.signatures import jaccard_estimate, signatures
+from builder.dedup.shingles import doc_key, doc_keys, shingle_hashes, sorted_unique
+from builder.dedup.signatures import EMPTY, jaccard_estimate, signatures
+from builder.normalize import key, split_dateline
 
 
 def _words(rng: random.Random, n: int) -> list[str]:
@@ -26,6 +30,7 @@ def _pair_at(rng: random.Random, j: float, size: int = 400) -> tuple[list[str], 
 def test_shingles_are_the_hash_of_the_words_not_of_their_position():
     b = shingle_hashes(["a b c d e f", "", "x y", "zz a b c d e"], size=5, seed=1)
     assert list(np.diff(b.offsets)) == [2, 0, 1, 2]
+    assert b.words.tolist() == [6, 0, 2, 6]
     assert b.of(0)[0] == b.of(3)[1]          # "a b c d e" in two documents
     assert b.of(0)[1] not in set(b.of(3))    # "b c d e f" only in the first
     assert sorted_unique(np.array([5, 1, 5, 3, 1], np.uint64)).tolist() == [1, 3, 5]
@@ -45,6 +50,45 @@ def test_doc_key_drops_a_leading_dateline_and_keeps_digits_unless_folded():
     assert doc_key("BERLIN (dpa) – The 3 ministers met.") == doc_key("The 3 ministers met.")
     assert doc_key("Sales rose 12%") != doc_key("Sales rose 15%")
     assert doc_key("Sales rose 12%", fold_digits=True) == doc_key("Sales rose 15%", fold_digits=True)
+
+
+_TRICKY = ["", " ", "\n\n", "a", "_x_ y__!", "Straße STRASSE ﬁne", "x\ud800y z", "İstanbul ΣΑΣ",
+           "٣٤ ١٢ ５", "e\u0301 é", "tab\tsep\nline\r\nend.", "BERLIN (dpa) – The 3 ministers met."]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.text() | st.sampled_from(_TRICKY), max_size=6), st.booleans())
+def test_bulk_keys_equal_the_key_of_normalize(texts, fold_digits):
+    assert doc_keys(texts, fold_digits) == [key(split_dateline(t)[2], fold_digits) for t in texts]
+
+
+def test_bulk_keys_of_many_texts_span_several_passes(monkeypatch):
+    rng = random.Random(2)
+    texts = [" ".join(_words(rng, rng.randrange(0, 40))) + rng.choice(_TRICKY) for _ in range(300)]
+    monkeypatch.setattr("builder.dedup.shingles._KEY_CHUNK_CHARS", 500)
+    assert doc_keys(texts) == [key(split_dateline(t)[2]) for t in texts]
+
+
+def test_signatures_do_not_depend_on_the_batch_or_its_passes(monkeypatch):
+    rng = random.Random(4)
+    keys = [" ".join(_words(rng, rng.choice([0, 1, 3, 6, 40, 300, 2000]))) for _ in range(40)]
+    alone = [signatures(shingle_hashes([k], 5, 1), 128, 1)[0] for k in keys]
+    monkeypatch.setattr(signatures_module, "_CHUNK", 256)  # many passes, documents longer than one
+    for num_perm in (128, 100):
+        together = signatures(shingle_hashes(keys, 5, 1), num_perm, 1)
+        assert np.array_equal(together, np.stack([signatures(shingle_hashes([k], 5, 1), num_perm, 1)[0] for k in keys]))
+    assert np.array_equal(signatures(shingle_hashes(keys, 5, 1), 128, 1), np.stack(alone))
+
+
+def test_densified_bins_copy_filled_bins_of_the_same_document():
+    rng = random.Random(6)
+    for n_words in (5, 6, 9, 30, 120):  # 1 .. 116 shingles: from all bins but one empty to a few empty
+        b = shingle_hashes([" ".join(_words(rng, n_words))], 5, 1)
+        direct = set((b.hashes & np.uint64(0xFFFFFFFF)).tolist())  # the values of the filled bins
+        sig = signatures(b, 128, 1)[0]
+        assert (sig != EMPTY).all() and set(sig.tolist()) <= direct
+        if len(direct) == 1:  # one shingle fills every bin with itself
+            assert set(sig.tolist()) == direct
 
 
 def test_estimates_agree_with_datasketch():

@@ -24,7 +24,7 @@ from builder.config import DedupConfig
 from builder.dedup import lsh, verify
 from builder.dedup.clusters import Member, components, keep_rank, parse_time
 from builder.dedup.previous import Previous, load_previous, sidecar_table
-from builder.dedup.shingles import doc_key, shingle_hashes, sorted_unique
+from builder.dedup.shingles import doc_keys, shingle_hashes, sorted_unique
 from builder.dedup.signatures import jaccard_estimate, signatures
 from builder.dedup.store import RowStore, SeqStore, SpillDir
 from builder.normalize import fold, hash_key
@@ -101,10 +101,9 @@ class DedupIndex:
     def add(self, batch: list[Doc]) -> None:
         t = time.perf_counter()
         new_keys: list[str] = []
-        for d in batch:
-            # one key per document: its hash finds exact copies (whatever their dateline), and
-            # the same key is shingled below, since computing it dominates the whole run
-            k = doc_key(d.text)
+        # one key per document: its hash finds exact copies (whatever their dateline), and
+        # the same key is shingled below, since computing it dominates the whole run
+        for d, k in zip(batch, doc_keys([d.text for d in batch])):
             h = hash_key(k)
             self.ids.append(d.id)
             self.hashes.append(h)
@@ -128,8 +127,8 @@ class DedupIndex:
     def _add_keys(self, keys: list[str]) -> None:
         cfg = self.cfg
         t = time.perf_counter()
-        self._lengths.extend(k.count(" ") + 1 if k else 0 for k in keys)
         shingles = shingle_hashes(keys, cfg.shingle_size, cfg.seed)
+        self._lengths.extend(shingles.words.tolist())
         t = self._tick("shingles", t)
         sig = signatures(shingles, cfg.num_perm, cfg.seed)
         t = self._tick("signatures", t)
@@ -228,7 +227,7 @@ class DedupIndex:
         have = [(x, texts[self.previous.ids[self._prev_rows[x - n_nodes]]]) for x in needed
                 if self.previous.ids[self._prev_rows[x - n_nodes]] in texts]
         if have:
-            keys = [doc_key(t, self.cfg.fold_digits) for _, t in have]
+            keys = doc_keys([t for _, t in have], self.cfg.fold_digits)
             sh = shingle_hashes(keys, self.cfg.shingle_size, self.cfg.seed)
             for k, (x, _) in enumerate(have):
                 out[x] = sh.of(k).astype(np.uint32)

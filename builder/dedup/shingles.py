@@ -2,7 +2,9 @@
 
 A document's dedup key is `builder.normalize.key` of its body without a leading dateline, so a
 wire copy with another dateline is the same text. Digits are kept unless `fold_digits`: stories
-that differ only in their figures are different stories by default.
+that differ only in their figures are different stories by default. `key` runs a word regex
+per document, the slowest step of a whole dedup run; `doc_keys` computes the same keys for a
+batch with one pass over the code points in numpy (a test holds it equal to `key`).
 
 Hashing 5-word shingles one Python call at a time costs more than all the MinHash work, so a
 batch of keys is hashed at once: one polynomial prefix hash over the UTF-8 bytes of the batch,
@@ -11,21 +13,111 @@ shingle's bytes "w1 w2 w3 w4 w5"), followed by the murmur3 64-bit finaliser to s
 """
 from __future__ import annotations
 
+import re
+import sys
+import unicodedata
 from dataclasses import dataclass
+from functools import cache
 
 import numpy as np
 
-from builder.normalize import key, split_dateline
+from builder.normalize import fold, split_dateline
 
 _M64 = (1 << 64) - 1
 _SPACE, _NEWLINE = 32, 10
-_CHUNK_BYTES = 1 << 18  # bytes hashed per numpy pass: keeps the temporaries to a few MB
+_CHUNK_BYTES = 1 << 17  # bytes hashed per numpy pass: keeps the temporaries to about 1 MB each
+_KEY_CHUNK_CHARS = 1 << 16  # characters keyed per numpy pass: its ~1 MB of temporaries stay in the cache
 
 
 def doc_key(text: str, fold_digits: bool = False) -> str:
-    """The text dedup compares: the key of the body, a leading dateline removed."""
-    _, _, body = split_dateline(text)
-    return key(body, fold_digits)
+    """The text dedup compares: `normalize.key` of the body, a leading dateline removed."""
+    return doc_keys([text], fold_digits)[0]
+
+
+def doc_keys(texts: list[str], fold_digits: bool = False) -> list[str]:
+    """`doc_key` of every text, computed in bulk."""
+    bodies = []
+    for text in texts:
+        _, _, body = split_dateline(text)
+        bodies.append(body if unicodedata.is_normalized("NFC", body) else unicodedata.normalize("NFC", body))
+    keys: list[str] = []
+    start = 0
+    while start < len(bodies):
+        stop, chars = start, 0
+        while stop < len(bodies) and (stop == start or chars + len(bodies[stop]) < _KEY_CHUNK_CHARS):
+            chars += len(bodies[stop]) + 1
+            stop += 1
+        keys += _words_joined(bodies[start:stop])
+        start = stop
+    return [fold(k) for k in keys] if fold_digits else keys
+
+
+# Per code point, packed in one uint32 so that one lookup serves a whole text: its case folding
+# (str.casefold) and whether that is a word character for the regex of `normalize.key`.
+_FOLD = (1 << 21) - 1   # the first character of the folding
+_GROW_SHIFT = 21        # 2 bits: the folding's further characters ("ß" -> "ss": 1)
+_WORD_BIT = 1 << 23     # the first character of the folding is a word character
+
+
+@dataclass(frozen=True)
+class _Tables:
+    packed: np.ndarray      # uint32 [code points], as above (4.5 MB, built once in ~0.2 s)
+    growing: np.ndarray     # uint32, sorted: the ~100 code points whose folding is longer
+    rest: np.ndarray        # uint32 [len(growing), 2]: their further characters (0 = none)
+    rest_word: np.ndarray   # bool [len(growing), 2]: which of those are word characters
+
+
+_NON_WORD = re.compile(r"\W")
+
+
+@cache
+def _tables() -> _Tables:
+    n = sys.maxunicode + 1
+    packed = np.empty(n, np.uint32)
+    rest: dict[int, str] = {}
+    for lo in range(0, n, 1024):  # casefold works character by character: whole blocks at once
+        block = "".join(map(chr, range(lo, min(lo + 1024, n))))
+        first = block.casefold()
+        grow: np.ndarray | int = 0
+        if len(first) != len(block):
+            each = [c.casefold() for c in block]
+            first = "".join(f[0] for f in each)
+            grow = np.array([len(f) - 1 for f in each], np.uint32)
+            rest.update((lo + i, f[1:]) for i, f in enumerate(each) if len(f) > 1)
+        word = np.frombuffer(_NON_WORD.sub("\0", first).encode("utf-32-le", "surrogatepass"), np.uint32) != 0
+        packed[lo:lo + len(block)] = np.frombuffer(first.encode("utf-32-le", "surrogatepass"), np.uint32)
+        packed[lo:lo + len(block)] |= (grow << np.uint32(_GROW_SHIFT)) | np.where(word, np.uint32(_WORD_BIT), np.uint32(0))
+    growing = sorted(rest)
+    more = [rest[g].ljust(2, "\0") for g in growing]
+    return _Tables(packed, np.array(growing, np.uint32),
+                   np.array([[ord(c) for c in m] for m in more], np.uint32).reshape(-1, 2),
+                   np.array([[c != "\0" and not _NON_WORD.match(c) for c in m] for m in more], bool).reshape(-1, 2))
+
+
+def _words_joined(bodies: list[str]) -> list[str]:
+    """The casefolded words of each text joined by single spaces (what `normalize.key` builds)."""
+    t = _tables()
+    code = np.frombuffer("\n".join(bodies).encode("utf-32-le", "surrogatepass"), np.uint32)
+    packed = np.take(t.packed, code)
+    folded = packed & np.uint32(_FOLD)
+    word = packed >= _WORD_BIT
+    ends = np.cumsum([len(b) + 1 for b in bodies[:-1]], dtype=np.int64) - 1  # the joining newlines
+    longer = np.flatnonzero(packed & np.uint32(3 << _GROW_SHIFT))
+    if len(longer):  # "ß" -> "ss" and the like: the text gets longer
+        row = np.searchsorted(t.growing, code[longer])
+        more = np.arange(2) < ((packed[longer] >> np.uint32(_GROW_SHIFT)) & np.uint32(3))[:, None]
+        at = np.broadcast_to(longer[:, None] + 1, more.shape)[more]
+        folded = np.insert(folded, at, t.rest[row][more])
+        word = np.insert(word, at, t.rest_word[row][more])
+        ends += np.searchsorted(at, ends, side="right")
+    # keep every word character and the first character after a word, which becomes its space
+    keep = word.copy()
+    keep[1:] |= word[:-1]
+    chars = np.where(word, folded, np.uint32(_SPACE))
+    # the joining newlines stay, to split the texts again (their own newlines are not words)
+    keep[ends] = True
+    chars[ends] = _NEWLINE
+    return [k.rstrip(" ") for k in chars[keep].tobytes().decode("utf-32-le").split("\n")]
 
 
 def _mix64(h: np.ndarray) -> np.ndarray:
@@ -84,6 +176,7 @@ class ShingleBatch:
 
     hashes: np.ndarray   # uint64, all documents concatenated
     offsets: np.ndarray  # int64 [n_docs + 1]: document d owns hashes[offsets[d]:offsets[d+1]]
+    words: np.ndarray    # int64 [n_docs]: words per key
 
     def of(self, d: int) -> np.ndarray:
         return self.hashes[self.offsets[d]:self.offsets[d + 1]]
@@ -95,28 +188,30 @@ def shingle_hashes(keys: list[str], size: int = 5, seed: int = 1) -> ShingleBatc
     encoded = [k.encode("utf-8") for k in keys]
     parts: list[np.ndarray] = []
     counts = np.zeros(len(keys), np.int64)
+    words = np.zeros(len(keys), np.int64)
     start = 0
     while start < len(encoded):
         stop, nbytes = start, 0
         while stop < len(encoded) and (stop == start or nbytes + len(encoded[stop]) < _CHUNK_BYTES):
             nbytes += len(encoded[stop]) + 1
             stop += 1
-        h, per_doc = _hash_chunk(encoded[start:stop], size, powers, seed)
+        h, counts[start:stop], words[start:stop] = _hash_chunk(encoded[start:stop], size, powers, seed)
         parts.append(h)
-        counts[start:stop] = per_doc
         start = stop
     offsets = np.zeros(len(keys) + 1, np.int64)
     np.cumsum(counts, out=offsets[1:])
     hashes = np.concatenate(parts) if parts else np.zeros(0, np.uint64)
-    return ShingleBatch(hashes, offsets)
+    return ShingleBatch(hashes, offsets, words)
 
 
-def _hash_chunk(encoded: list[bytes], size: int, powers: _Powers, seed: int) -> tuple[np.ndarray, np.ndarray]:
+def _hash_chunk(encoded: list[bytes], size: int, powers: _Powers,
+                seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(hashes, shingles per document, words per document)."""
     n_docs = len(encoded)
     buf = np.frombuffer(b"\n".join(encoded), np.uint8)
     n = len(buf)
     if n == 0:
-        return np.zeros(0, np.uint64), np.zeros(n_docs, np.int64)
+        return np.zeros(0, np.uint64), np.zeros(n_docs, np.int64), np.zeros(n_docs, np.int64)
     pw, inv = powers.upto(n)
     prefix = np.zeros(n + 1, np.uint64)
     weighted = buf.astype(np.uint64)
@@ -164,7 +259,7 @@ def _hash_chunk(encoded: list[bytes], size: int, powers: _Powers, seed: int) -> 
         h, h_doc = h[order], h_doc[order]
     h += np.uint64(seed & _M64)
     per_doc = np.bincount(h_doc, minlength=n_docs).astype(np.int64)
-    return _mix64(h), per_doc
+    return _mix64(h), per_doc, n_tok
 
 
 def sorted_unique(values: np.ndarray) -> np.ndarray:
