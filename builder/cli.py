@@ -107,7 +107,8 @@ def cli():
               help="Releases folder; the release goes to OUTPUT/<name>/<version>/.")
 @click.option("--version", "version", help="Version X.Y.Z to publish (default: bump from the latest).")
 @click.option("--previous", type=click.Path(file_okay=False),
-              help="Earlier release: dedup against it, bump its version, write the changelog.")
+              help="Earlier release (folder, or a version under OUTPUT/<name>/): its articles carry "
+                   "over, new documents are deduped against it, its version is bumped.")
 @quiet_option
 @handle_errors
 def build(config_path, inputs, output, version, previous, quiet):

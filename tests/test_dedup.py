@@ -302,3 +302,18 @@ def test_dedup_jsonl_rejects_unusable_lines_with_file_and_line(tmp_path, bad):
     inp = _jsonl(tmp_path / "in.jsonl", [{"id": "ok", "text": "fine"}, bad])
     with pytest.raises(BuilderError, match=r"in\.jsonl:2: "):
         dedup_jsonl([inp], tmp_path / "out.jsonl", DedupConfig())
+
+
+def test_dedup_jsonl_leaves_empty_and_not_kept_documents_alone(tmp_path):
+    base = story(80)
+    rows = [{"id": "e1", "text": ""}, {"id": "k1", "text": base},
+            {"id": "q1", "text": base, "status": "dropped"}, {"id": "e2", "text": " … "},
+            {"id": "k2", "text": base}]
+    inp = _jsonl(tmp_path / "in.jsonl", rows, open)
+    out = tmp_path / "out.jsonl"
+    dedup_jsonl([inp], out, DedupConfig(keep="first"))
+    got = {r["id"]: r for r in map(json.loads, out.read_text().splitlines())}
+    assert list(got) == ["e1", "k1", "q1", "e2", "k2"]
+    for alone in ("e1", "q1", "e2"):
+        assert got[alone]["cluster_id"] == alone and got[alone]["duplicate_of"] is None
+    assert got["k2"]["duplicate_of"] == "k1"

@@ -95,7 +95,11 @@ def dedup_jsonl(inputs: list[Path], output: Path, cfg: DedupConfig, threshold: f
     _check(cfg, threshold)
     index = DedupIndex(cfg, threshold, sidecar=False)
     batch: list[Doc] = []
-    for doc in _read_docs([Path(p) for p in inputs]):
+    skipped: list[str | None] = []   # per input line: the id of a document left out of clustering
+    for doc, usable in _read_docs([Path(p) for p in inputs]):
+        skipped.append(None if usable else doc.id)
+        if not usable:
+            continue
         batch.append(doc)
         if len(batch) == cfg.batch_size:
             index.add(batch)
@@ -105,12 +109,19 @@ def dedup_jsonl(inputs: list[Path], output: Path, cfg: DedupConfig, threshold: f
     if batch:
         index.add(batch)
     outcomes = index.finish()
+    clustered = zip(index.ids, outcomes)
     output = Path(output)
     output.parent.mkdir(parents=True, exist_ok=True)
     with open(output, "w", encoding="utf-8") as f:
-        for doc_id, o in zip(index.ids, outcomes):
-            f.write(json.dumps({"id": doc_id, "cluster_id": o.cluster_id, "duplicate_of": o.duplicate_of,
-                                "similarity": o.similarity}, ensure_ascii=False) + "\n")
+        for skip_id in skipped:
+            if skip_id is not None:
+                # nothing to compare (no words, or not kept by `builder clean`): its own cluster
+                row = {"id": skip_id, "cluster_id": skip_id, "duplicate_of": None, "similarity": None}
+            else:
+                doc_id, o = next(clustered)
+                row = {"id": doc_id, "cluster_id": o.cluster_id, "duplicate_of": o.duplicate_of,
+                       "similarity": o.similarity}
+            f.write(json.dumps(row, ensure_ascii=False) + "\n")
     report = DedupReport(index, outcomes)
     return {**report.to_dict(), "stage_seconds": report.seconds}
 
@@ -134,7 +145,9 @@ def _open(path: Path) -> io.TextIOBase:
     return open(path, encoding="utf-8")
 
 
-def _read_docs(paths: list[Path]) -> Iterator[Doc]:
+def _read_docs(paths: list[Path]) -> Iterator[tuple[Doc, bool]]:
+    """Each document, and whether it takes part in clustering: a line of `builder clean` output
+    that was not kept, or a text without a single letter or digit, does not."""
     for path in _files(paths):
         try:
             with _open(path) as f:
@@ -153,6 +166,7 @@ def _read_docs(paths: list[Path]) -> Iterator[Doc]:
                     if text is not None and not isinstance(text, str):
                         raise BuilderError(f"{path}:{n}: text is not a string")
                     published = obj.get("published_at")
-                    yield Doc(str(doc_id), text or "", published if isinstance(published, str) else None)
+                    usable = obj.get("status", "kept") == "kept" and any(c.isalnum() for c in text or "")
+                    yield Doc(str(doc_id), text or "", published if isinstance(published, str) else None), usable
         except (OSError, EOFError, UnicodeDecodeError, zstandard.ZstdError) as e:
             raise BuilderError(f"{path}: unreadable: {e}") from None
