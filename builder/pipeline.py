@@ -19,6 +19,7 @@ from pathlib import Path
 
 from builder import boilerplate, filters, normalize
 from builder.article import Article
+from builder.boilerplate import SiteTemplate
 from builder.config import Config
 from builder.dedup import dedup_articles, dedup_jsonl
 from builder.engines.local import map_ordered
@@ -30,6 +31,8 @@ from builder.publish import ReleaseExtras, input_fingerprint, publish_release
 from builder.publish.parquet import read_kept_articles
 from builder.publish.versions import check_unpublished, locate_previous
 from builder.publish.pii import redact
+
+_BATCH = 32  # articles of one site per engine task
 
 
 def _prepare(a: Article, cfg: Config) -> Article:
@@ -49,6 +52,31 @@ def _finish(a: Article, cfg: Config) -> None:
     a.content_hash = normalize.content_hash(a.text)
 
 
+def _clean_batch(task: tuple[SiteTemplate | None, list[Article]], cleaner: boilerplate.Cleaner | None,
+                 cfg: Config) -> list[Article]:
+    """Second pass over one site's batch, with its learned template: boilerplate, dateline, filters."""
+    template, batch = task
+    for a in batch:
+        if cleaner is not None:
+            cleaner.apply(a, template)
+        _finish(a, cfg)
+    filters.apply_filters(batch, cfg.filters)
+    return batch
+
+
+def _site_batches(articles: list[Article], templates: dict[str, SiteTemplate], size: int):
+    """(positions, (template, articles)) per batch of one site's alive articles: a worker gets each
+    site's template once per batch, not once per article."""
+    by_site: dict[str, list[int]] = {}
+    for i, a in enumerate(articles):
+        if a.alive:
+            by_site.setdefault(a.site or "", []).append(i)
+    for site, positions in by_site.items():
+        for start in range(0, len(positions), size):
+            chunk = positions[start:start + size]
+            yield chunk, (templates.get(site), [articles[i] for i in chunk])
+
+
 @dataclass
 class CleanResult:
     articles: list[Article]
@@ -57,7 +85,12 @@ class CleanResult:
 
 
 def run_clean(articles: list[Article], cfg: Config, reporter: Reporter | None = None) -> CleanResult:
-    """Clean every alive article in place; keeps list order and every document."""
+    """Clean every alive article in place; keeps list order and every document.
+
+    Two passes, both on the engine where they are per document: extract + normalise, then (after
+    the site templates are learned from the normalised pages in this process) boilerplate,
+    dateline and filters.
+    """
     reporter = reporter or Reporter()
     timings: dict[str, float] = {}
     t = time.perf_counter()
@@ -66,24 +99,27 @@ def run_clean(articles: list[Article], cfg: Config, reporter: Reporter | None = 
     timings["normalise"] = time.perf_counter() - t
 
     t = time.perf_counter()
-    templates: dict[str, dict] = {}
-    if cfg.boilerplate.enabled:
+    cleaner = boilerplate.Cleaner(cfg.boilerplate) if cfg.boilerplate.enabled else None
+    templates: dict[str, SiteTemplate] = {}
+    if cleaner is not None and cfg.boilerplate.learn_templates:
         with reporter.stage("boilerplate: learning site templates"):
-            templates = boilerplate.clean_corpus([a for a in articles if a.alive], cfg.boilerplate)
-    timings["boilerplate"] = time.perf_counter() - t
-    reporter.note(f"boilerplate: {len(templates)} site templates learned in {timings['boilerplate']:.1f} s")
+            templates = boilerplate.learn_templates([a for a in articles if a.alive], cleaner)
+    timings["learn_templates"] = time.perf_counter() - t
 
     t = time.perf_counter()
-    alive = [a for a in articles if a.alive]
-    for a in reporter.track(alive, "dateline"):
-        _finish(a, cfg)
-    t_filter = time.perf_counter()
-    with reporter.stage("filter: language and quality"):
-        filters.apply_filters(alive, cfg.filters)
-    timings["filter"] = time.perf_counter() - t
-    reporter.note(f"filter: {sum(not a.alive for a in alive)} of {len(alive)} documents dropped "
-                  f"(language, quality) in {time.perf_counter() - t_filter:.1f} s")
-    return CleanResult(articles, templates, timings)
+    alive = sum(a.alive for a in articles)
+    batches = list(_site_batches(articles, templates, _BATCH))
+    work = functools.partial(_clean_batch, cleaner=cleaner, cfg=cfg)
+    done = map_ordered(work, [task for _, task in batches], cfg.engine, docs=alive)
+    for (positions, _), cleaned in zip(batches, reporter.track(done, "clean", total=len(batches))):
+        for i, a in zip(positions, cleaned):
+            articles[i] = a
+    timings["clean"] = time.perf_counter() - t
+    dropped = alive - sum(a.alive for a in articles)
+    reporter.note(f"clean: {len(templates)} site templates, {dropped} of {alive} documents dropped "
+                  f"by the filters, in {timings['learn_templates'] + timings['clean']:.1f} s")
+    audit = {site: tpl.to_dict() for site, tpl in templates.items() if tpl.lines}
+    return CleanResult(articles, audit, timings)
 
 
 def clean_articles(articles: list[Article], cfg: Config) -> list[Article]:

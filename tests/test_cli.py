@@ -259,7 +259,7 @@ def test_existing_version_fails_before_any_work(example_release, monkeypatch):
 
 
 def test_corpus_passes_report_as_stages(tmp_path):
-    # long passes without per-document progress (templates, filters) show a spinner, then a note
+    # the template pass has no per-document progress: a spinner, then one note for the clean pass
     from builder.config import Config
     from builder.pipeline import clean
     from builder.progress import Reporter
@@ -277,7 +277,7 @@ def test_corpus_passes_report_as_stages(tmp_path):
 
     rec = Recorder()
     clean([SEEDS / "raw"], tmp_path / "o.jsonl", Config(), rec)
-    assert rec.events == [("stage", "boilerplate"), ("note", "boilerplate"), ("stage", "filter"), ("note", "filter")]
+    assert rec.events == [("stage", "boilerplate"), ("note", "clean")]
 
 
 def test_push_dry_run_says_where_and_that_nothing_was_sent(example_release):

@@ -16,14 +16,16 @@ def workers(cfg: EngineConfig) -> int:
     return cfg.workers if cfg.workers > 0 else (os.cpu_count() or 1)
 
 
-def map_ordered(fn: Callable[[T], R], items: Sequence[T], cfg: EngineConfig) -> Iterator[R]:
+def map_ordered(fn: Callable[[T], R], items: Sequence[T], cfg: EngineConfig,
+                docs: int | None = None) -> Iterator[R]:
     """fn over items, results in input order; in-process when small or single-worker.
 
     Results come back in order so every later step (and the release) is deterministic whatever
-    the number of workers.
+    the number of workers. `docs`: how many documents the items hold (default: one each), for
+    the in-process threshold.
     """
     n = workers(cfg)
-    if n <= 1 or len(items) < cfg.min_parallel_docs:
+    if n <= 1 or (len(items) if docs is None else docs) < cfg.min_parallel_docs:
         yield from map(fn, items)
         return
     chunk = max(1, min(64, len(items) // (n * 8)))
