@@ -1,8 +1,8 @@
 """HTML -> article text with trafilatura (offline), in the plain-text shape the cleaner expects.
 
 Paragraphs are separated by blank lines and list items written as `- item`; the title comes from
-the page's metadata when the input gave none. The site-template and single-page layers of
-`builder.boilerplate` then run on the result like on any text input.
+the page's <h1>, <title> and og:title when the input gave none. The site-template layer of
+`builder.boilerplate` then runs on the result like on any text input.
 """
 from __future__ import annotations
 
@@ -17,28 +17,56 @@ from builder.article import Article
 # trafilatura logs every page it cannot parse; the quarantine reason already says so.
 logging.getLogger("trafilatura").setLevel(logging.CRITICAL)
 
-# Measured on clean-dev: trafilatura's default balance (word F1 0.942 alone, 0.944 with the template
-# layer behind it) beats favor_recall (0.941 / 0.943) and favor_precision (0.928 alone); comments
-# are not article text.
+# Measured on clean-dev (scripts/bench_clean.py --only html): trafilatura's default balance with
+# its readability/jusText fallback beats favor_recall (-0.002 F1), favor_precision (-0.015), fast=True
+# (-0.015) and include_tables=False (-0.006); a precision pass on every page gains < 0.003 for twice
+# the time. Comments are not article text.
 _OPTIONS = dict(include_comments=False, include_tables=True, include_links=False, include_images=False,
                 favor_precision=False, favor_recall=False, deduplicate=False)
-
+# A short default text is often a page whose body sits in link-heavy cards or boxes that the default
+# pass prunes; a favor_recall pass keeps them (+0.003 F1 for a second pass on about a third of the
+# pages; merging recall-only prose into every page's text gained only +0.001 for 1.4x the time).
+_SHORT_WORDS = 700     # extractions shorter than this get a favor_recall pass ...
+_RECALL_GAIN = 1.5     # ... whose text replaces them when it has this many times their words
 
 _WORD = re.compile(r"\w+")
+_SEPARATOR = re.compile(r"\s+[|\-–—:·•»/]+\s+")   # between a <title>'s headline and the site name
 _H1_OVERLAP = 0.5      # share of an <h1>'s words found in the metadata title for it to be the headline
+_LONE_H1_WORDS = 4     # a lone <h1> shorter than this that the metadata does not back is a section name
+_REPEAT_WORDS = 8      # a paragraph this long that repeats an earlier one is a duplicated page block
+
+
+def _squash(s: str) -> str:
+    return " ".join(s.split()).casefold()
 
 
 def _to_text(body: str) -> str:
-    """trafilatura's txt: one block per line; make blocks paragraphs, keep list items as `- item`."""
+    """trafilatura's txt: one block per line; make blocks paragraphs, keep list items as `- item`.
+
+    Blocks without a word (empty list items, rules) and long blocks the page repeats verbatim
+    (responsive layouts render the article two or three times) are dropped."""
     out: list[str] = []
+    seen: set[str] = set()
     for line in body.split("\n"):
         line = line.strip()
-        if not line:
+        if not _WORD.search(line):
             continue
+        if len(_WORD.findall(line)) >= _REPEAT_WORDS:
+            key = _squash(line)
+            if key in seen:
+                continue
+            seen.add(key)
         if out and not (line.startswith("- ") and out[-1].startswith("- ")):
             out.append("")
         out.append(line)
     return "\n".join(out)
+
+
+def _recall_text(html: str, url: str | None) -> str:
+    """trafilatura's favor_recall text of a fresh parse (extraction may alter the tree it is given)."""
+    tree = load_html(html)
+    doc = trafilatura.bare_extraction(tree, url=url, **{**_OPTIONS, "favor_recall": True}) if tree is not None else None
+    return _to_text(getattr(doc, "text", None) or "")
 
 
 def extract_html(a: Article) -> None:
@@ -46,32 +74,55 @@ def extract_html(a: Article) -> None:
     if a.html is None:
         return
     html, a.html = a.html, None
+    headings: list[str] = []
+    page_title = og_title = ""
+    text = ""
     try:
         tree = load_html(html)
-        headings = [" ".join(h.text_content().split()) for h in tree.iter("h1")] if tree is not None else []
-        doc = trafilatura.bare_extraction(tree, url=a.url, with_metadata=True, **_OPTIONS) if tree is not None else None
+        if tree is not None:
+            headings = [h for h in (" ".join(e.text_content().split()) for e in tree.iter("h1")) if h]
+            t = tree.find(".//title")
+            page_title = " ".join(t.text_content().split()) if t is not None else ""
+            og_title = " ".join(" ".join(tree.xpath('//meta[@property="og:title" or @name="og:title"]/@content')[:1]).split())
+        # No with_metadata: its date/author search took a third of the time and only the title was used.
+        doc = trafilatura.bare_extraction(tree, url=a.url, **_OPTIONS) if tree is not None else None
+        text = _to_text(getattr(doc, "text", None) or "")
+        n = len(_WORD.findall(text))
+        if n < _SHORT_WORDS:
+            more = _recall_text(html, a.url)
+            if len(_WORD.findall(more)) >= _RECALL_GAIN * n:
+                text = more
     except Exception:  # trafilatura/lxml raise many types on broken markup; one reason for all
-        doc = None
-    text = getattr(doc, "text", None) if doc is not None else None
-    if not text or not text.strip():
+        pass
+    if not text.strip():
         a.quarantine("unreadable:html")
         return
-    a.text = _to_text(text)
+    a.text = text
     # The extractor already dropped the page furniture; the cleaner then applies only the site
     # template layer (see BoilerplateConfig.extracted_single_page_rules).
     a.extracted = True
     if not a.title:
-        a.title = _title(" ".join((getattr(doc, "title", None) or "").split()), [h for h in headings if h])
+        a.title = _title(og_title or page_title, page_title, headings)
 
 
-def _title(meta: str, headings: list[str]) -> str | None:
-    """The page's headline: the <h1> that repeats the metadata title's words (the metadata title
-    usually carries a site suffix or an SEO variant), else a lone <h1>, else the metadata title."""
+def _title(meta: str, page_title: str, headings: list[str]) -> str | None:
+    """The page's headline from its metadata title (og:title, else <title>), its <title> element
+    and its <h1>s.
+
+    An <h1> that repeats the metadata title's words is the headline (the metadata usually carries a
+    site suffix or an SEO variant); an <h1> that is the <title>'s site part is the logo, never the
+    headline; a lone <h1> of a few words the metadata does not back is a section name ("Blog"),
+    so then the <title> without its " | Site" suffix wins."""
+    parts = [p.strip() for p in _SEPARATOR.split(page_title) if p.strip()]
+    site_parts = {_squash(p) for p in parts[1:]}
+    headings = [h for h in headings if _squash(h) not in site_parts]
     meta_words = set(_WORD.findall(meta.casefold()))
     for h in headings:
         words = set(_WORD.findall(h.casefold()))
         if words and len(words & meta_words) >= _H1_OVERLAP * len(words):
             return h
-    if len(headings) == 1:
+    if len(headings) == 1 and len(_WORD.findall(headings[0])) >= _LONE_H1_WORDS:
         return headings[0]
-    return meta or None
+    if len(parts) > 1:
+        return parts[0]
+    return meta or (headings[0] if headings else None)

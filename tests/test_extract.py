@@ -10,6 +10,7 @@ from builder.extract import extract_html
 from builder.normalize import normalize_text
 
 FIX = Path(__file__).parent / "fixtures" / "boilerplate"
+EXTRACT = Path(__file__).parent / "fixtures" / "extract"
 
 
 def _page() -> Article:
@@ -25,6 +26,46 @@ def test_extracts_paragraphs_lists_and_title():
     assert any(p.startswith("The last keeper of the northern lighthouse") for p in paragraphs)
     assert "- Built in 1872 from local granite\n- Automated in 1995 after a long campaign" in paragraphs
     assert "Home" not in paragraphs and not any("All rights reserved" in p for p in paragraphs)
+
+
+def _extracted(name: str) -> Article:
+    a = Article(id=name, html=(EXTRACT / name).read_text(encoding="utf-8"), site="ledger.example")
+    extract_html(a)
+    return a
+
+
+def test_repeated_blocks_and_wordless_lines_are_dropped():
+    a = _extracted("repeated.html")
+    paragraphs = a.text.split("\n\n")
+    # the long paragraph the page repeats appears once; a repeated short heading stays
+    assert sum(p.startswith("Regular passengers said") for p in paragraphs) == 1
+    assert paragraphs.count("Back on time") == 2
+    assert "*" not in paragraphs
+    assert paragraphs[-1].startswith("The crew thanked the yard workers")
+
+
+def test_logo_h1_is_not_the_title():
+    # the page's only <h1> is the site name that the <title> carries as its suffix
+    assert _extracted("repeated.html").title == "Harbour ferry returns after winter repairs"
+
+
+def test_short_section_h1_gives_way_to_the_title_element():
+    body = "".join(f"<p>Paragraph {i} of the story about the new harbour crane and the people who run it every day.</p>"
+                   for i in range(6))
+    html = ("<html><head><title>New crane lifts its first boat | Coastal Ledger</title></head><body>"
+            f"<main><h1>News</h1><article>{body}</article></main></body></html>")
+    a = Article(id="s", html=html)
+    extract_html(a)
+    assert a.title == "New crane lifts its first boat"
+
+
+def test_short_extraction_gets_the_recall_pass():
+    # a guide page whose topics sit in link-heavy cards: the default pass keeps only the intro
+    a = _extracted("cards.html")
+    assert "The harbour has been the centre of the town" in a.text
+    for topic in ("Anglers need a permit", "The old dry dock takes small boats", "Printed tide tables"):
+        assert topic in a.text
+    assert a.title == "Living by the harbour"
 
 
 def test_keeps_a_given_title():
