@@ -53,12 +53,14 @@ def _finish(a: Article, cfg: Config) -> None:
 
 
 def _clean_batch(task: tuple[SiteTemplate | None, list[Article]], cleaner: boilerplate.Cleaner | None,
-                 cfg: Config) -> list[Article]:
+                 cfg: Config, explain: bool) -> list[Article]:
     """Second pass over one site's batch, with its learned template: boilerplate, dateline, filters."""
     template, batch = task
     for a in batch:
         if cleaner is not None:
             cleaner.apply(a, template)
+            if not explain:
+                a.removed = []  # as large as the kept text: hold it only when someone will read it
         _finish(a, cfg)
     filters.apply_filters(batch, cfg.filters)
     return batch
@@ -84,12 +86,13 @@ class CleanResult:
     timings: dict[str, float] = field(default_factory=dict)
 
 
-def run_clean(articles: list[Article], cfg: Config, reporter: Reporter | None = None) -> CleanResult:
+def run_clean(articles: list[Article], cfg: Config, reporter: Reporter | None = None,
+              explain: bool = False) -> CleanResult:
     """Clean every alive article in place; keeps list order and every document.
 
     Two passes, both on the engine where they are per document: extract + normalise, then (after
     the site templates are learned from the normalised pages in this process) boilerplate,
-    dateline and filters.
+    dateline and filters. `explain`: keep each article's removed lines (`Article.removed`).
     """
     reporter = reporter or Reporter()
     timings: dict[str, float] = {}
@@ -109,7 +112,7 @@ def run_clean(articles: list[Article], cfg: Config, reporter: Reporter | None = 
     t = time.perf_counter()
     alive = sum(a.alive for a in articles)
     batches = list(_site_batches(articles, templates, _BATCH))
-    work = functools.partial(_clean_batch, cleaner=cleaner, cfg=cfg)
+    work = functools.partial(_clean_batch, cleaner=cleaner, cfg=cfg, explain=explain)
     done = map_ordered(work, [task for _, task in batches], cfg.engine, docs=alive)
     for (positions, _), cleaned in zip(batches, reporter.track(done, "clean", total=len(batches))):
         for i, a in zip(positions, cleaned):
@@ -124,7 +127,7 @@ def run_clean(articles: list[Article], cfg: Config, reporter: Reporter | None = 
 
 def clean_articles(articles: list[Article], cfg: Config) -> list[Article]:
     """The clean stage as a plain function (what `builder clean` and the benchmarks call)."""
-    return run_clean(articles, cfg).articles
+    return run_clean(articles, cfg, explain=True).articles
 
 
 def _existing(paths: list[str | Path]) -> list[Path]:
@@ -154,13 +157,14 @@ def _read(paths: list[Path], cfg: Config, reporter: Reporter) -> list[Article]:
 
 
 def clean(inputs: list[str | Path], output: Path, cfg: Config,
-          reporter: Reporter | None = None) -> CleanResult:
-    """`builder clean`: one JSONL line per input document, input order."""
+          reporter: Reporter | None = None, explain: bool = False) -> CleanResult:
+    """`builder clean`: one JSONL line per input document, input order (`explain`: keep the
+    removed lines of every article for `explain_lines`)."""
     reporter = reporter or Reporter()
     paths = _existing(inputs)
     _check_writable(output.parent)
     articles = _read(paths, cfg, reporter)
-    result = run_clean(articles, cfg, reporter)
+    result = run_clean(articles, cfg, reporter, explain=explain)
     with open(output, "w", encoding="utf-8") as f:
         for a in articles:
             f.write(json.dumps(a.clean_record(), ensure_ascii=False) + "\n")
