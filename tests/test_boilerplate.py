@@ -103,10 +103,12 @@ def test_single_page_rules(name, title, body_starts, gone):
 def test_link_bullets_after_the_article_are_removed():
     body = "".join(f"The committee met on {day} and agreed, after a long debate, to publish its report on the state "
                    "of the river before the summer holidays begin.\n" for day in ("Monday", "Tuesday", "Friday"))
-    a = _article("x", body + "- Weather\n- Sport\n- Local news\n- Contact the newsroom", "bullets.example")
+    # A rendered page (it has furniture a rule knows, here a copyright line), not an extractor's output.
+    a = _article("x", body + "- Weather\n- Sport\n- Local news\n- Contact the newsroom\n© 2024 The Gazette",
+                 "bullets.example")
     clean_corpus([a], _no_profiles())
     assert a.text.count("committee") == 3
-    assert [r for _, r in a.removed] == ["rule:link_bullet"] * 4
+    assert [r for _, r in a.removed] == ["rule:link_bullet"] * 4 + ["rule:copyright"]
 
 
 def test_rules_are_data_and_extendable(tmp_path):
@@ -122,6 +124,100 @@ def test_rules_are_data_and_extendable(tmp_path):
     bad.write_text('[rule.x]\nstarts = ["(unclosed"]\n', encoding="utf-8")
     with pytest.raises(BuilderError):
         load_rules(str(bad))
+
+
+def test_rule_patterns_keep_their_meaning_on_lowercased_lines(tmp_path):
+    """Case-insensitive patterns are lowercased for speed: escapes such as \\D must survive."""
+    extra = tmp_path / "rules.toml"
+    extra.write_text("[rule.outlook]\nmax_words = 6\nstarts = ['\\D+ OUTLOOK$', '[A-Z]+ weather']\n"
+                     "[rule.tail]\nmax_words = 6\nlast_words = ['Ende']\n"
+                     "[rule.twice]\nmax_words = 6\nstarts = ['(?P<Word>Echo) (?P=Word)$']\n"
+                     "[rule.notes]\naction = 'cut'\nsure_at = 2\nstarts = ['notes']\n", encoding="utf-8")
+    rules = load_rules(str(extra))
+    assert rules.match("Sunny Outlook", ["sunny", "outlook"], "drop") == "outlook"
+    assert rules.match("5 outlook", ["5", "outlook"], "drop") is None
+    assert rules.match("LOCAL WEATHER", ["local", "weather"], "drop") == "outlook"
+    assert rules.match("Das Ende", ["das", "ende"], "drop") == "tail"
+    assert rules.match("ECHO echo", ["echo", "echo"], "drop") == "twice"     # group names keep their case
+    assert rules.match("Das Ende:", ["das", "ende"], "drop") == "tail"
+    assert rules.match("Ende", ["ende"], "drop") is None           # a last word needs a line of two words
+    assert rules.match("Das Ende.", ["das", "ende"], "drop") is None   # a sentence is not a heading
+    assert rules.sure_at("notes") == 2 and rules.sure_at("outlook") == 0
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[rule.x]\naction = 'cut'\nsure_at = -1\nstarts = ['x']\n", encoding="utf-8")
+    with pytest.raises(BuilderError):
+        load_rules(str(bad))
+
+
+_PROSE = [f"The council said on {day} that the new harbour wall would be finished before the storms of the "
+          "winter season, after the long delays of the last two years." for day in ("Monday", "Tuesday", "Friday")]
+
+
+def test_a_series_of_comment_headers_ends_the_article_however_long_the_comments():
+    menu = "Home\nNews\nSport\nWeather\nContact\nAbout us\n"
+    comments = "".join(f"Reader{k} on March {k}, 2024 at 9:1{k} pm said:\n"
+                       f"I have walked along that harbour wall every day for years, and I think the council "
+                       f"was right to wait for the money before it started the work on the wall, number {k}.\n"
+                       for k in range(1, 6))
+    a = _article("x", menu + "\n".join(_PROSE) + "\n" + comments + "Privacy Policy\n", "comments.example")
+    clean_corpus([a], _no_profiles())
+    assert a.text.split("\n\n") == _PROSE
+    assert ("Reader1 on March 1, 2024 at 9:11 pm said:", "rule:after_main") in a.removed
+
+
+def test_a_comment_count_heading_ends_the_article():
+    menu = "Home\nNews\nSport\nWeather\nContact\nAbout us\n"
+    comment = ("I have walked along that harbour wall every day for years, and I think the council was right "
+               "to wait for the money before it started the work.\n")
+    a = _article("x", menu + "\n".join(_PROSE) + "\n3 Comments on “Harbour wall”\n" + comment * 3, "count.example")
+    clean_corpus([a], _no_profiles())
+    assert a.text.split("\n\n") == _PROSE
+
+
+def test_extracted_text_keeps_its_lists_and_only_drops_what_a_rule_is_sure_of():
+    """An extractor's output: prose at both ends, a list of short items between, hardly any
+    furniture. The list is content; only the share button goes."""
+    items = [f"- {x}" for x in ("Flour", "Sugar", "Two eggs", "Butter", "Milk", "A pinch of salt", "Vanilla")]
+    text = "\n".join([_PROSE[0], *items, _PROSE[1], *items, "Share", _PROSE[2], *items, _PROSE[0], *items, _PROSE[1]])
+    a = _article("x", text, "recipe.example")
+    clean_corpus([a], _no_profiles())
+    assert [r for _, r in a.removed] == ["rule:share"]
+    assert a.text.count("- Flour") == 4
+
+
+def test_extracted_text_ends_at_references_but_not_at_an_inline_related_box():
+    refs = ["Smith, J. (2019). Harbour walls of the north coast. Coastal Press.",
+            "Jones, A. (2021). Storm surges and the towns that live with them. Sea Studies 4, 12-30."]
+    text = "\n".join([*_PROSE, "Related", "Council approves the coastal path", *_PROSE, "References", *refs])
+    a = _article("x", text, "refs.example")
+    clean_corpus([a], _no_profiles())
+    assert a.text.split("\n\n") == [*_PROSE, "Related", "Council approves the coastal path", *_PROSE]
+    assert ("References", "rule:after_main") in a.removed
+
+
+@pytest.mark.parametrize("first, title", [
+    ("Harbour wall finished at last | The Gazette", "Harbour wall finished at last"),
+    ("The Gazette | Harbour wall finished at last", "Harbour wall finished at last"),
+    ("Harbour wall finished – and what the storms will tell us about it", "Harbour wall finished – and what the storms will tell us about it"),
+])
+def test_first_line_title_loses_only_a_short_site_name(first, title):
+    a = _article("x", "\n".join([first, *_PROSE]), "title.example")
+    clean_corpus([a], _no_profiles())
+    assert a.title == title
+
+
+def test_a_paragraph_quoting_a_prompted_quote_is_text():
+    """Prompts quote the title ("comment on ..."); a long paragraph that quotes the same words is
+    still the article's text."""
+    quote = "“the harbour wall will hold for a hundred years”"
+    long_para = (f"The engineer repeated it at every meeting: {quote}, and most of the town believed him, because "
+                 "the old wall had held for nearly as long, through storms and floods and a great many winters "
+                 "that had flattened the piers of every other town along this coast, one after the other, and "
+                 "nobody in the council wanted to be the one who doubted the engineer in public.")
+    text = "\n".join([long_para, *_PROSE, f"Comment on {quote}", f"Share {quote}"])
+    a = _article("x", text, "quote.example")
+    clean_corpus([a], _no_profiles())
+    assert long_para in a.text.split("\n\n")
 
 
 # --- learned templates on a synthetic site ------------------------------------------------------
@@ -254,3 +350,29 @@ def test_bad_profile_is_a_clear_error(tmp_path):
     (tmp_path / "x.toml").write_text('site = "x.example"\ndrop = ["(broken"]\n', encoding="utf-8")
     with pytest.raises(BuilderError):
         clean_corpus([_article("a", "text", "x.example")], BoilerplateConfig(sites_dir=str(tmp_path)))
+
+
+def test_a_recrawled_story_is_not_learned_as_its_sites_template():
+    story_x = ["The river authority opened the new flood barrier on Monday after four years of "
+               "construction, and said it would protect about two thousand homes in the old town.",
+               "Engineers tested the gates twice during the winter storms, when the water rose higher "
+               "than at any time since records began, and both tests went without a problem."]
+    story_y = ["A small bookshop in the market hall celebrated its fiftieth birthday with readings by "
+               "local authors and a long queue of customers who came to buy a signed copy.",
+               "The owner, who took over from her father twenty years ago, said that the shop had "
+               "survived because its readers kept coming back, even when prices went up."]
+    footer = ["Sign up for our morning briefing", "Follow us on social media",
+              "All content copyright of the publisher, reproduction only with permission"]
+    pages = {
+        "x1": ["Home", "Local", *story_x, *footer],
+        "x2": ["Home", "Sport", "Weather", *story_x, "Most read today", *footer],
+        "y1": ["Home", "Local", *story_y, *footer],
+    }
+    arts = [_article(k, "\n".join(v), "river-news") for k, v in pages.items()]
+    templates = clean_corpus(arts, _no_profiles())
+    for a in arts:
+        body = story_y if a.id == "y1" else story_x
+        assert _lines(a.text)[-len(body):] == body or all(p in a.text for p in body), a.id
+        assert "Follow us on social media" not in a.text
+    learned = [line.casefold() for line in templates["river-news"]["lines"]]
+    assert not any("flood barrier" in line for line in learned)

@@ -9,15 +9,18 @@ Inside that span, lines hit by a rule are still removed; outside it, everything 
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass
+from itertools import chain, islice
 
 from builder.boilerplate.rules import Rules
-from builder.boilerplate.stopwords import stoplist_for
+from builder.boilerplate.stopwords import STOP_SAMPLE, stoplist_for
 from builder.boilerplate.templates import QUOTED
 
 WORD = re.compile(r"\w+")
 BULLET = re.compile(r"^(?:[-*•·▪►»›]|\d{1,2}[.)])\s")
-_PROMPT_WORDS = 5   # a quoted span this long, quoted twice on a page, is a title quoted by prompts
+_PROMPT_WORDS = 5   # a quoted span this long, quoted twice on a page (once by furniture), is a title quoted by prompts
+_PROMPT_MAX = 60    # ... by lines of at most this many words
 END_CHARS = frozenset(".!?…。！？:;\"”’'»«)]")
 BULLET_CHARS = frozenset("-*•·▪►»›0123456789")
 QUOTE_CHARS = re.compile("[\"“„»«‘']")
@@ -35,8 +38,9 @@ class Params:
     long_words: int = 25            # this many words with stop words count as prose even without punctuation
     short_cost: float = 2.0         # cost of a short non-prose line inside the main text
     bullet_cost: float = 3.0        # cost of a short link-list bullet
-    rule_cost: float = 6.0          # cost of a line hit by a drop rule
+    rule_cost: float = 8.0          # cost of a line hit by a drop rule
     cut_after: float = 0.5          # a "cut" heading ends the page once this share of prose words came before
+    cut_density: float = 0.3        # ... or when the share of prose lines after it is below this share of that before it
     medium_words: int = 5           # a non-prose line of this many words with some stop words is text-like ...
     medium_stop: float = 0.15       # ... and costs `medium_cost` only
     medium_cost: float = 0.0        # (no cost: such lines neither extend nor end the main text)
@@ -50,11 +54,15 @@ class Params:
     table_gain: float = 0.5         # a "| cell | cell |" table row counts slightly for the main text
     label_words: int = 3            # a line of at most this many words is label-like (menu item, button)
     extracted_share: float = 0.15   # pages with fewer label-like lines than this share are treated as extracted text
+    extracted_edge: int = 3         # ... and so are pages whose prose starts within this many lines and ends
+    extracted_tail: int = 5         # within this many lines of the end (no menu before, no footer after) ...
+    extracted_labels: float = 0.35  # ... when fewer than this share of their lines are label-like
+    extracted_rules: float = 0.03   # ... or when prose is at both edges and at most this share of lines hit a rule
     side_share: float = 0.3         # a run outside the main text scoring this share of it is kept too (0 = off)
     dense_share: float = 0.5        # short lines cost (1 - the page's prose share of words) / this, at most 1
 
 
-@dataclass
+@dataclass(slots=True)
 class Line:
     text: str
     words: int
@@ -70,21 +78,16 @@ class Line:
 
 def features(lines: list[str], rules: Rules, p: Params) -> list[Line | None]:
     """Features of each line; None for blank lines."""
-    toks = [WORD.findall(l.casefold()) if l else [] for l in lines]
-    stops = stoplist_for([w for t in toks for w in t])
+    findall = WORD.findall
+    # One casefold for the page (casefolding never makes or removes a line break).
+    toks = [findall(l) if l else [] for l in "\n".join(lines).casefold().split("\n")]
+    stops = stoplist_for(list(islice(chain.from_iterable(toks), STOP_SAMPLE)))
     # A line printed twice on one page is a menu (desktop + mobile) or a teaser, not article text.
-    seen: dict[str, int] = {}
-    quoted: dict[str, int] = {}
-    for text in lines:
-        if text:
-            seen[text] = seen.get(text, 0) + 1
-            if QUOTE_CHARS.search(text):
-                for q in QUOTED.findall(text):
-                    q = q[1:-1].strip().casefold()
-                    quoted[q] = quoted.get(q, 0) + 1
-    # A span quoted by several lines is the page's title quoted by prompts ("comment on <title>").
-    prompts = {q for q, k in quoted.items() if k >= 2 and len(WORD.findall(q)) >= _PROMPT_WORDS}
+    seen = Counter(lines)
     out: list[Line | None] = []
+    judge_max = rules.top_words * p.soft_scale
+    is_stop = stops.__contains__
+    quotes: list[tuple[Line, list[str]]] = []
     for text, t in zip(lines, toks):
         if not text:
             out.append(None)
@@ -94,7 +97,7 @@ def features(lines: list[str], rules: Rules, p: Params) -> list[Line | None]:
         if not stops:
             stop = 1.0
         elif n >= p.medium_words:
-            stop = len([w for w in t if w in stops]) / n
+            stop = sum(map(is_stop, t)) / n
         else:
             stop = 0.0
         bullet = text[0] in BULLET_CHARS and BULLET.match(text) is not None
@@ -103,12 +106,21 @@ def features(lines: list[str], rules: Rules, p: Params) -> list[Line | None]:
         if n >= p.good_words:
             punct = body[-1] in END_CHARS or SENTENCE_INSIDE.search(body) is not None
             prose = (punct and stop >= p.punct_stop) or (n >= p.long_words and stop >= p.good_stop)
-        rule, wide, cut = rules.judge(body, t, p.soft_scale) if n else (None, None, None)
-        soft = wide is not None
-        if not soft and prompts and QUOTE_CHARS.search(text):
-            soft = any(q[1:-1].strip().casefold() in prompts for q in QUOTED.findall(text))
-        out.append(Line(text, n, stop, prose, bullet, rule, cut,
-                        text.startswith("|") and text.endswith("|"), seen[text] > 1, soft))
+        rule, wide, cut = rules.judge(body, t, p.soft_scale, text) if 0 < n <= judge_max else (None, None, None)
+        f = Line(text, n, stop, prose, bullet, rule, cut, text.startswith("|") and text.endswith("|"),
+                 seen[text] > 1, wide is not None)
+        out.append(f)
+        if n <= _PROMPT_MAX and QUOTE_CHARS.search(text):
+            quotes.append((f, [q[1:-1].strip().casefold() for q in QUOTED.findall(text)]))
+    # A span quoted by several lines, one of them furniture, is the page's title quoted by prompts
+    # ("comment on <title>"): the other lines quoting it are prompts too. (A long paragraph that
+    # quotes it is text.)
+    count = Counter(q for _, qs in quotes for q in qs)
+    prompts = {q for f, qs in quotes if f.soft for q in qs
+               if count[q] >= 2 and len(WORD.findall(q)) >= _PROMPT_WORDS}
+    if prompts:
+        for f, qs in quotes:
+            f.soft = f.soft or not prompts.isdisjoint(qs)
     return out
 
 
@@ -126,14 +138,17 @@ def _weight(f: Line, p: Params, scale: float = 1.0) -> float:
     return -(p.bullet_cost if f.bullet else p.short_cost) * scale
 
 
-def _trim_edges(feats: list[Line | None], pre: list[str | None] | None, p: Params) -> list[str | None]:
-    """Extracted text: cut the leading/trailing runs of prompts and notices, keep all in between."""
+def _trim_edges(feats: list[Line | None], rules: Rules, pre: list[str | None] | None,
+                p: Params) -> tuple[list[str | None], int]:
+    """Extracted text: cut the leading/trailing runs of prompts and notices and what follows a
+    comments or "related" heading, keep all in between; and where the kept text starts."""
     if pre:
         for f, why in zip(feats, pre):
             if f is not None and why:
                 f.rule = why
     s, e = main_span(feats, p, extracted=True)
     s, e = _extend(feats, s, -1, -1), _extend(feats, e - 1, 1, len(feats)) + 1
+    e = _cut(feats, rules, p, s, e, extracted=True)
     verdict: list[str | None] = []
     for i, f in enumerate(feats):
         if f is None:
@@ -142,9 +157,12 @@ def _trim_edges(feats: list[Line | None], pre: list[str | None] | None, p: Param
             verdict.append(pre[i])
         elif i < s or i >= e:
             verdict.append(f"rule:{f.rule}" if f.rule else "rule:before_main" if i < s else "rule:after_main")
+        elif f.rule and not f.prose:
+            # Inside, only what a rule is sure of: a short line, not a sentence that mentions it.
+            verdict.append(f"rule:{f.rule}")
         else:
             verdict.append(None)
-    return verdict
+    return verdict, s
 
 
 def _extend(feats: list[Line | None], i: int, step: int, stop: int) -> int:
@@ -220,6 +238,56 @@ def side_runs(feats: list[Line | None], p: Params, s: int, e: int) -> list[tuple
     return out
 
 
+def _extracted(feats: list[Line | None], p: Params) -> bool:
+    """Is this an extractor's output (or a clean feed) rather than a whole rendered page?
+    A rendered page has labels (menus, buttons) and furniture before and after its prose."""
+    nonblank = [f for f in feats if f]
+    if not nonblank:
+        return False
+    labels = sum(f.words <= p.label_words for f in nonblank) / len(nonblank)
+    hits = sum(1 for f in nonblank if f.rule or f.soft)
+    if labels < p.extracted_share or not hits:      # a rendered page has some furniture a rule knows
+        return True
+    first = next((k for k, f in enumerate(nonblank) if f.prose), len(nonblank))
+    if first > p.extracted_edge:
+        return False
+    last = next((k for k, f in enumerate(reversed(nonblank)) if f.prose), len(nonblank))
+    if labels < p.extracted_labels and last <= p.extracted_tail:
+        return True
+    # Lists and tables of short lines, but prose at both edges and hardly any furniture: still
+    # an extractor's output.
+    return last <= p.extracted_edge and hits <= p.extracted_rules * len(nonblank)
+
+
+def _cut(feats: list[Line | None], rules: Rules, p: Params, s: int, e: int, extracted: bool = False) -> int:
+    """Where the main text [s, e) ends at a "cut" heading (comments, related links), else e."""
+    cuts = Counter(f.cut for f in feats[s:e] if f and f.cut and (not extracted or rules.in_extracted(f.cut)))
+    if not cuts:
+        return e
+    sure = {c for c, k in cuts.items() if 0 < rules.sure_at(c) <= k}
+    unsure = {c for c in cuts if rules.sure_at(c) and c not in sure}     # too few hits: ignored
+    prose_total = sum(f.words for f in feats[s:e] if f and f.prose)
+    lines_total = sum(1 for f in feats[s:e] if f)
+    prose_lines = sum(1 for f in feats[s:e] if f and f.prose)
+    seen = seen_lines = seen_prose = 0
+    for i in range(s, e):
+        f = feats[i]
+        if f is None:
+            continue
+        if f.cut in cuts and seen_prose and f.cut not in unsure:
+            # Honoured once most of the prose came before it, or when what follows is much less
+            # dense in prose than what came before (teasers: headline, blurb, date, headline ...).
+            after = (prose_lines - seen_prose) / max(lines_total - seen_lines, 1)
+            if (seen >= p.cut_after * prose_total or f.cut in sure
+                    or after < p.cut_density * seen_prose / seen_lines):
+                return i
+        seen_lines += 1
+        if f.prose:
+            seen += f.words
+            seen_prose += 1
+    return e
+
+
 def classify(lines: list[str], rules: Rules, p: Params,
              pre: list[str | None] | None = None) -> tuple[list[str | None], int]:
     """Per line: None to keep, else the rule name that removes it; and where the main text starts.
@@ -228,28 +296,17 @@ def classify(lines: list[str], rules: Rules, p: Params,
     rule hits when locating the main text and stay removed.
     """
     feats = features(lines, rules, p)
-    nonblank = [f for f in feats if f]
-    if nonblank and sum(f.words <= p.label_words for f in nonblank) < p.extracted_share * len(nonblank):
-        # Few label-like lines: already extracted text (an extractor's output, a clean feed).
-        # Its short lines are headings and list items, not menus: only trim the edges.
-        return _trim_edges(feats, pre, p), 0
+    if _extracted(feats, p):
+        # Already extracted text (an extractor's output, a clean feed): its short lines are
+        # headings and list items, not menus. Only trim the edges and what a rule is sure of.
+        return _trim_edges(feats, rules, pre, p)
     if pre:
         for f, why in zip(feats, pre):
             if f is not None and why:
                 f.rule = why
     s, e = main_span(feats, p)
     side = side_runs(feats, p, s, e)
-    prose_total = sum(f.words for f in feats[s:e] if f and f.prose)
-    seen = 0
-    for i in range(s, e):
-        f = feats[i]
-        if f is None:
-            continue
-        if f.cut and prose_total and seen >= p.cut_after * prose_total:
-            e = i
-            break
-        if f.prose:
-            seen += f.words
+    e = _cut(feats, rules, p, s, e)
     # Runs of label-like lines inside the main text are menus or link lists.
     in_run = [False] * len(feats)
     if p.menu_run:

@@ -2,14 +2,15 @@
 
 The built-in rules live in `rules.toml` beside this module; a user's extra rules file (config
 `boilerplate.rules_file`) is merged on top: a rule of the same name replaces the built-in one.
-All patterns of one action are compiled into one alternation with named groups, so a line costs
-one regex search per action, whatever the number of rules.
+Case-insensitive patterns are lowercased and matched case-sensitively against the lowercased line:
+Python's `re` skips an alternative whose first literal does not match only in case-sensitive mode,
+so a long alternation of word lists costs a few character tests instead of one trial per branch.
 """
 from __future__ import annotations
 
 import re
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
@@ -25,6 +26,9 @@ ACTIONS = ("drop", "cut")
 _MAX_PHRASE = 3        # words per phrase in a rule's `words`
 _TOKEN = re.compile(r"\w+")
 _TAIL = 100            # `ends` patterns look at this many characters at the end of a line
+_MEMO_LINES = 200_000  # verdicts remembered (then forgotten all at once: memory stays bounded)
+_ESCAPE = re.compile(r"(\\.)|[^\\]+", re.S)
+_PATTERN_PART = re.compile(r"\\.|\[(?:\\.|[^\]\\])*\]|\(\?P[<=]\w+[>)]?|\(\?|\(|[^\\(\[]+|.", re.S)
 
 
 @dataclass(frozen=True)
@@ -35,6 +39,9 @@ class _Rule:
     starts: re.Pattern | None
     ends: re.Pattern | None
     patterns: re.Pattern | None
+    sure_at: int = 0                       # a cut honoured only with this many hits on a page (0 = the usual test)
+    in_extracted: bool = True              # a cut also honoured on extracted text
+    lower: bool = True                     # patterns were lowercased: match them on the lowercased line
 
 
 @dataclass(frozen=True)
@@ -43,11 +50,17 @@ class Rules:
     line costs a few set operations plus the anchored `starts` matches of the rules in range."""
     rules: tuple[_Rule, ...]
     words: dict[str, tuple[int, ...]]      # phrase (space-joined tokens) -> indices of rules
+    last_words: dict[str, tuple[int, ...]]  # a line's last word -> indices of rules
     phrase_sizes: tuple[int, ...]
     first_tokens: frozenset[str]           # first words of all phrases: a cheap pre-test
+    multi_first: frozenset[str]            # first words of the phrases of two words or more
     top_words: int                         # the largest word limit of any rule
-    any_start: tuple[tuple[int, tuple[re.Pattern, ...]], ...]  # (word limit, `starts` of the rules admitting it)
+    any_start: tuple[tuple[int, re.Pattern | None, re.Pattern | None], ...]  # (word limit, lowercased and case-sensitive `starts` admitting it)
     scan_rules: tuple[int, ...]            # rules with `ends` or `patterns`
+    any_scan: tuple[re.Pattern | None, ...]  # all lowercased / case-sensitive `ends`, then `patterns`: one pre-test each
+    # Verdicts of lines seen before: menus, footers and prompts recur across a site's pages.
+    memo: dict[tuple[str, float], tuple[str | None, str | None, str | None]] = field(
+        default_factory=dict, compare=False, repr=False)
 
     def match(self, line: str, tokens: list[str], action: str, scale: float = 1.0) -> str | None:
         """Name of the first rule (file order) of `action` that hits the line, else None.
@@ -59,8 +72,29 @@ class Rules:
                 return self.rules[i].name
         return None
 
-    def judge(self, line: str, tokens: list[str], scale: float) -> tuple[str | None, str | None, str | None]:
-        """(drop rule, drop rule with word limits stretched by `scale`, cut rule) in one pass."""
+    def sure_at(self, name: str) -> int:
+        """How many hits of cut rule `name` make it sure on a page (0 = never)."""
+        return next((r.sure_at for r in self.rules if r.name == name), 0)
+
+    def in_extracted(self, name: str) -> bool:
+        """Is cut rule `name` honoured on extracted text too?"""
+        return next((r.in_extracted for r in self.rules if r.name == name), True)
+
+    def judge(self, line: str, tokens: list[str], scale: float,
+              source: str | None = None) -> tuple[str | None, str | None, str | None]:
+        """(drop rule, drop rule with word limits stretched by `scale`, cut rule) in one pass.
+
+        `tokens` are the casefolded word tokens of `source` (default: `line`), the text `line` was
+        taken from (a list item with its marker): the verdict is remembered by source."""
+        key = (source if source is not None else line, scale)
+        verdict = self.memo.get(key)
+        if verdict is None:
+            if len(self.memo) >= _MEMO_LINES:
+                self.memo.clear()
+            verdict = self.memo[key] = self._judge(line, tokens, scale)
+        return verdict
+
+    def _judge(self, line: str, tokens: list[str], scale: float) -> tuple[str | None, str | None, str | None]:
         n = len(tokens)
         drop = wide = cut = None
         for i in self._hits(line, tokens, n / scale):
@@ -79,23 +113,37 @@ class Rules:
         if n > self.top_words:
             return []
         hit: set[int] = set()
+        if len(tokens) > 1 and (line[-1].isalnum() or line[-1] == ":"):
+            hit.update(self.last_words.get(tokens[-1], ()))
         words = self.words
-        first = self.first_tokens
-        for k, tok in enumerate(tokens if not first.isdisjoint(tokens) else ()):
-            if tok in first:
-                for size in self.phrase_sizes:
-                    ids = words.get(tok if size == 1 else " ".join(tokens[k:k + size]))
-                    if ids:
-                        hit.update(ids)
+        common = self.first_tokens.intersection(tokens)
+        if common:
+            for tok in common:
+                hit.update(words.get(tok, ()))
+            multi = self.multi_first.intersection(common)
+            if multi:
+                for k, tok in enumerate(tokens):
+                    if tok in multi:
+                        for size in self.phrase_sizes:
+                            if size > 1:
+                                hit.update(words.get(" ".join(tokens[k:k + size]), ()))
         # All `starts` of all rules in one anchored alternation per case mode: a line costs one
         # match; only on a hit are the rules tried one by one (a later rule may also match).
-        starts = next((rxs for limit, rxs in self.any_start if n <= limit), ())
-        if any(rx.match(line) for rx in starts):
-            hit.update(i for i, r in enumerate(self.rules) if r.starts is not None and r.starts.match(line))
-        tail = line[-_TAIL:]
+        low = line.lower()
+        ci, cs = next(((a, b) for limit, a, b in self.any_start if n <= limit), (None, None))
+        if (ci is not None and ci.match(low)) or (cs is not None and cs.match(line)):
+            hit.update(i for i, r in enumerate(self.rules)
+                       if r.starts is not None and r.starts.match(low if r.lower else line))
+        lo_end, cs_end, lo_pat, cs_pat = self.any_scan
+        if not ((lo_end is not None and lo_end.search(low[-_TAIL:])) or (cs_end is not None and cs_end.search(line[-_TAIL:]))
+                or (lo_pat is not None and lo_pat.search(low)) or (cs_pat is not None and cs_pat.search(line))):
+            return sorted(i for i in hit if n <= self.rules[i].max_words)
         for i in self.scan_rules:
             r = self.rules[i]
-            if (r.ends is not None and r.ends.search(tail)) or (r.patterns is not None and r.patterns.search(line)):
+            if n > r.max_words:
+                continue
+            text = low if r.lower else line
+            if (r.ends is not None and r.ends.search(text[-_TAIL:])) or (r.patterns is not None and r.patterns.search(text)):
                 hit.add(i)
         return sorted(i for i in hit if n <= self.rules[i].max_words)
 
@@ -120,19 +168,35 @@ def _strings(spec: dict, key: str, name: str, where: str) -> list[str]:
     return value
 
 
-def _regex(parts: list[str], flags: int, name: str, where: str) -> re.Pattern | None:
+def _lowered(pattern: str) -> str:
+    """The pattern for lowercased text: literals lowercased (escapes kept: \\S is not \\s), groups
+    made non-capturing (a capturing group hides its first literal from the branch skip)."""
+    out = []
+    for m in _PATTERN_PART.finditer(pattern):
+        part = m.group()
+        if part == "(":
+            part = "(?:"
+        elif not part.startswith("(?P"):       # group names keep their case
+            part = _ESCAPE.sub(lambda e: e.group(1) or e.group().lower(), part)
+        out.append(part)
+    return "".join(out)
+
+
+def _regex(parts: list[str], lower: bool, name: str, where: str) -> re.Pattern | None:
     if not parts:
         return None
     try:
-        return re.compile("|".join(f"(?:{p})" for p in parts), flags)
+        return re.compile("|".join(f"(?:{_lowered(p) if lower else p})" for p in parts))
     except re.error as e:
         raise BuilderError(f"boilerplate: {where}: rule {name}: bad pattern: {e}") from None
 
 
 def _compile(rules: dict, where: str) -> Rules:
-    known = {"action", "max_words", "words", "starts", "ends", "patterns", "case_sensitive"}
+    known = {"action", "max_words", "words", "last_words", "starts", "ends", "patterns", "case_sensitive", "sure_at",
+             "in_extracted"}
     compiled: list[_Rule] = []
     words: dict[str, list[int]] = {}
+    last_words: dict[str, list[int]] = {}
     sizes: set[int] = set()
     for name, spec in rules.items():
         unknown = sorted(set(spec) - known)
@@ -144,12 +208,24 @@ def _compile(rules: dict, where: str) -> Rules:
         max_words = spec.get("max_words", 40)
         if not isinstance(max_words, int) or max_words < 1:
             raise BuilderError(f"boilerplate: {where}: rule {name}: max_words must be a positive integer")
-        flags = 0 if spec.get("case_sensitive", False) else re.IGNORECASE
+        sure_at = spec.get("sure_at", 0)
+        if not isinstance(sure_at, int) or sure_at < 0:
+            raise BuilderError(f"boilerplate: {where}: rule {name}: sure_at must be a non-negative integer")
+        in_extracted = spec.get("in_extracted", True)
+        if not isinstance(in_extracted, bool):
+            raise BuilderError(f"boilerplate: {where}: rule {name}: in_extracted must be true or false")
+        lower = not spec.get("case_sensitive", False)
         idx = len(compiled)
         starts = _strings(spec, "starts", name, where)
-        compiled.append(_Rule(name, action, max_words, _regex(starts, flags, name, where),
-                              _regex([f"(?:{e})$" for e in _strings(spec, "ends", name, where)], flags, name, where),
-                              _regex(_strings(spec, "patterns", name, where), flags, name, where)))
+        compiled.append(_Rule(name, action, max_words, _regex(starts, lower, name, where),
+                              _regex([f"(?:{e})$" for e in _strings(spec, "ends", name, where)], lower, name, where),
+                              _regex(_strings(spec, "patterns", name, where), lower, name, where), sure_at, in_extracted,
+                              lower))
+        for word in _strings(spec, "last_words", name, where):
+            toks = _TOKEN.findall(word.casefold())
+            if len(toks) != 1:
+                raise BuilderError(f"boilerplate: {where}: rule {name}: last word {word!r} must be one word")
+            last_words.setdefault(toks[0], []).append(idx)
         for phrase in _strings(spec, "words", name, where):
             toks = _TOKEN.findall(phrase.casefold())
             if not 1 <= len(toks) <= _MAX_PHRASE:
@@ -161,16 +237,21 @@ def _compile(rules: dict, where: str) -> Rules:
     for limit in sorted({r.max_words for r in compiled if r.starts is not None}):
         admitted = [(spec, r) for spec, r in zip(rules.values(), compiled) if r.starts is not None and r.max_words >= limit]
         rxs = []
-        for case in (False, True):
-            pats = [p for spec, r in admitted if bool(spec.get("case_sensitive", False)) == case
-                    for p in _strings(spec, "starts", r.name, where)]
-            if pats:
-                rxs.append(_regex(pats, 0 if case else re.IGNORECASE, "*", where))
-        any_start.append((limit, tuple(rxs)))
-    any_start = tuple(any_start)
-    return Rules(tuple(compiled), {w: tuple(ids) for w, ids in words.items()}, tuple(sorted(sizes)),
-                 frozenset(w.split()[0] for w in words), max((r.max_words for r in compiled), default=0),
-                 any_start, tuple(i for i, r in enumerate(compiled) if r.ends is not None or r.patterns is not None))
+        for lower in (True, False):
+            pats = [p for spec, r in admitted if r.lower == lower for p in _strings(spec, "starts", r.name, where)]
+            rxs.append(_regex(pats, lower, "*", where))
+        any_start.append((limit, *rxs))
+    any_scan = tuple(_regex([p for spec, r in zip(rules.values(), compiled) if r.lower == lower
+                             for p in (_strings(spec, "patterns", r.name, where) if key == "patterns"
+                                       else [f"(?:{e})$" for e in _strings(spec, "ends", r.name, where)])],
+                            lower, "*", where)
+                     for key in ("ends", "patterns") for lower in (True, False))
+    return Rules(tuple(compiled), {w: tuple(ids) for w, ids in words.items()},
+                 {w: tuple(ids) for w, ids in last_words.items()}, tuple(sorted(sizes)),
+                 frozenset(w.split()[0] for w in words), frozenset(w.split()[0] for w in words if " " in w),
+                 max((r.max_words for r in compiled), default=0),
+                 tuple(any_start), tuple(i for i, r in enumerate(compiled) if r.ends is not None or r.patterns is not None),
+                 any_scan)
 
 
 @lru_cache(maxsize=8)

@@ -12,7 +12,7 @@ import justext
 import numpy as np
 
 # Sample size for the language guess: enough words to be sure, few enough to stay cheap.
-_SAMPLE_WORDS = 2000
+STOP_SAMPLE = 500
 
 
 @lru_cache(maxsize=1)
@@ -38,7 +38,7 @@ def _stoplist(lang: str) -> frozenset[str]:
 def stoplist_for(words: list[str]) -> frozenset[str]:
     """The stop list of the language whose stop words are most frequent among `words` (casefolded)."""
     langs, rows, matrix = _index()
-    counts = Counter(words[:_SAMPLE_WORDS])
+    counts = Counter(words[:STOP_SAMPLE])
     ids, weights = [], []
     for w, n in counts.items():
         i = rows.get(w)

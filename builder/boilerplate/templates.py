@@ -27,6 +27,7 @@ _WORD = re.compile(r"\w+")
 _QUOTE_CHARS = re.compile("[\"“„»«‘']")
 _OWN_WORDS = 4                   # words a line must keep besides masked quotes/titles
 _MAX_HASHES_PER_SITE = 200_000   # bounded memory: beyond this, hashes seen once are pruned
+_REPEAT_SHARE = 0.8              # a page this much (by characters) already seen on its site is a repeat
 
 
 def mask(line: str, title: str | None = None) -> str:
@@ -92,17 +93,20 @@ class TemplateLearner:
         site = a.site or ""
         counts = self._counts.setdefault(site, Counter())
         examples = self._examples.setdefault(site, {})
-        self._pages[site] += 1
-        seen: set[int] = set()
+        lines: dict[int, str] = {}
         for line in a.text.split("\n"):
-            if not line:
-                continue
-            h = line_hash(line, title or a.title)
-            if h not in seen:
-                seen.add(h)
-                counts[h] += 1
-                if h not in examples and counts[h] >= 2:
-                    examples[h] = line
+            if line:
+                lines.setdefault(line_hash(line, title or a.title), line)
+        # A page whose text was nearly all seen before on this site is another crawl or rendering
+        # of a page already counted: counting it would make that story's own lines "template".
+        seen = sum(len(line) for h, line in lines.items() if counts[h])
+        if seen >= _REPEAT_SHARE * sum(map(len, lines.values())):
+            return
+        self._pages[site] += 1
+        for h, line in lines.items():
+            counts[h] += 1
+            if h not in examples and counts[h] >= 2:
+                examples[h] = line
         if len(counts) > _MAX_HASHES_PER_SITE:
             for h in [h for h, n in counts.items() if n < 2]:
                 del counts[h]

@@ -22,6 +22,8 @@ _LOOKBACK = 100         # lines before the main text searched for the headline
 _NEAR = 8              # lines above the main text searched for a headline without other evidence
 _WEAK_OVERLAP = 0.3    # ... sharing at least this share of its words with the first line
 _OVERLAP = 0.6         # share of a candidate's words found in the first line
+_SITE_WORDS = 4        # a site name in a <title> has at most this many words
+_SITE_SEPS = "|·•»/"
 
 
 def _squash(s: str) -> str:
@@ -70,7 +72,22 @@ def find_title(lines: list[str], main_start: int, removed: list[str],
             return lines[i], i
     # 5. the page's first line, without a site suffix (<title>; or the headline of extracted text)
     if _headline_like(first):
-        parts = [p for p in SEPARATOR.split(first) if p.strip()]
-        best = max(parts, key=lambda p: len(WORD.findall(p))) if parts else first
-        return best.strip(), first_i
+        return _strip_site(first), first_i
     return None, None
+
+
+def _strip_site(line: str) -> str:
+    """The line without short " | Site" suffixes (or, failing that, a short "Site | " prefix);
+    a long part after a dash is the headline's own ("Title – and what it means")."""
+    parts = SEPARATOR.split(line)
+    seps = SEPARATOR.findall(line)
+    short = [len(WORD.findall(p)) <= _SITE_WORDS for p in parts]
+    end = len(parts)
+    while end > 1 and short[end - 1]:
+        end -= 1
+    # A leading part is a site name only before a pipe-like separator: before a dash it is the headline.
+    start = 1 if end == len(parts) and len(parts) > 1 and short[0] and seps[0].strip()[0] in _SITE_SEPS else 0
+    out = parts[start]
+    for sep, part in zip(seps[start:end - 1], parts[start + 1:end]):
+        out += sep + part
+    return out.strip() or line.strip()
