@@ -75,7 +75,8 @@ class CheckReport:
         if self.passed:
             return f"{self.release}: all {len(self.gates)} gates passed"
         return f"{self.release}: failed gates: " + ", ".join(
-            f"{g.name} ({', '.join(g.offending[:5])}{' …' if g.n_offending > 5 else ''})" for g in self.failed)
+            g.name + (f" ({', '.join(g.offending[:5])}{' …' if g.n_offending > 5 else ''})" if g.offending else "")
+            for g in self.failed)
 
     def to_dict(self) -> dict:
         return {"release": self.release, "version": self.version, "passed": self.passed,

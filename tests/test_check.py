@@ -79,6 +79,17 @@ def test_flipped_byte_fails_manifest(release):
     assert f"failed gates: manifest ({SHARD}: sha256 or size differs)" in console.export_text()
 
 
+def test_unreadable_shard_names_every_gate_it_breaks(release):
+    shard = release / SHARD
+    raw = bytearray(shard.read_bytes())
+    raw[-1] ^= 0x01                                  # the closing magic bytes: pyarrow cannot open it
+    shard.write_bytes(bytes(raw))
+    report = check_release(release, FAST)
+    assert {"manifest", "schema", "unique", "lengths"} <= set(failed(report))
+    # a gate with no offending ids of its own is named without an empty "()"
+    assert "()" not in report.summary() and ", unique, " in report.summary()
+
+
 def test_duplicate_row_fails_unique(release):
     rewrite(release, lambda rows: rows.append(dict(rows[3])))
     bad = failed(check_release(release, FAST))
