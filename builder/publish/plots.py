@@ -10,6 +10,7 @@ from pathlib import Path
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 CURVE_POINTS = 101
 
@@ -27,6 +28,7 @@ def length_histogram(n_words: list[int], path: Path) -> Path:
     ax.hist(n_words, bins=40, color="#4c72b0")
     ax.set_xlabel("words per document")
     ax.set_ylabel("documents")
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))  # counts: no 0.5 documents on the axis
     ax.set_title("Document length (kept)")
     return _save(fig, path)
 
@@ -37,6 +39,7 @@ def languages(langs: Counter, path: Path, top: int = 15) -> Path:
     ax = fig.add_subplot()
     ax.barh([k for k, _ in reversed(items)], [v for _, v in reversed(items)], color="#55a868")
     ax.set_xlabel("documents")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_title("Languages (kept)")
     return _save(fig, path)
 
