@@ -206,6 +206,95 @@ def test_first_line_title_loses_only_a_short_site_name(first, title):
     assert a.title == title
 
 
+_NAV = ["Home", "News", "Sport", "Weather", "Business", "Culture", "Contact us", "Subscribe"]
+
+
+@pytest.mark.parametrize("header, title", [
+    # the on-page headline differs from the <title>: the line sharing its words, followed by the byline
+    (["Sea wall repairs end after three storm winters | Coast Gazette", *_NAV, "",
+      "Sea wall repairs finally end after three winters of storms", "", "By Ann Reed", "", "March 3, 2024", ""],
+     "Sea wall repairs finally end after three winters of storms"),
+    # a breadcrumb that ends with the headline is not the headline; the line it repeats is
+    (["Harbour trust buys the old ferry pier – Coast Gazette", *_NAV, "",
+      "Home / Local news / How the harbour trust bought the old ferry pier", "",
+      "How the harbour trust bought the old ferry pier", ""],
+     "How the harbour trust bought the old ferry pier"),
+    # a run of table-of-contents entries sharing the <title>'s words is not the headline
+    (["Ten ways to keep a garden through a dry summer | Coast Gazette", *_NAV, "",
+      "Ten ways to keep a garden green through a dry summer", "", "Contents",
+      "1. Water the garden early", "2. Mulch the garden beds", "3. Keep the garden through the summer", ""],
+     "Ten ways to keep a garden green through a dry summer"),
+    # the headline as printed but for its quotes: the <title>'s spelling
+    (["Why the ferry isn't coming back | Coast Gazette", *_NAV, "", "Why the ferry isn’t coming back", ""],
+     "Why the ferry isn't coming back"),
+])
+def test_headline_is_found_among_header_lines(header, title):
+    a = _article("x", "\n".join([*header, *_PROSE]), "headline.example")
+    clean_corpus([a], _no_profiles())
+    assert a.title == title
+    assert a.text.split("\n\n") == _PROSE          # the headline and the header are gone, the text stays
+
+
+_DE_PROSE = ["Der Stadtrat hat am Montag beschlossen, dass die neue Hafenmauer noch vor den Stürmen des Winters "
+             "fertig werden soll, nach den langen Verzögerungen der letzten beiden Jahre.",
+             "Die Arbeiten hatten sich wegen fehlender Mittel und eines langen Streits über die Pläne immer wieder "
+             "verzögert, sagte die Bürgermeisterin bei der Sitzung im Rathaus."]
+
+
+@pytest.mark.parametrize("head, title", [
+    # "Von X bis Y" opens a German headline; "Von Vorname Name" is a byline
+    (["Von Kiel bis Lübeck: Die Hafenmauern werden fertig", "Von Anna Schmidt"],
+     "Von Kiel bis Lübeck: Die Hafenmauern werden fertig"),
+    # an abbreviation's dot does not make a headline a sentence
+    (["The fastest growing harbour towns in the U.S."], "The fastest growing harbour towns in the U.S."),
+    # extracted text: a date or a label above the headline is not the headline
+    (["12/03/2024", "Warum die Hafenmauer länger hält als gedacht", "Von Anna Schmidt"],
+     "Warum die Hafenmauer länger hält als gedacht"),
+])
+def test_headline_of_extracted_text(head, title):
+    a = _article("x", "\n".join([*head, *_DE_PROSE, *_DE_PROSE[::-1]]), "extracted.example")
+    clean_corpus([a], _no_profiles())
+    assert a.title == title
+    assert title not in a.text
+
+
+def test_flattened_lists_and_markup_are_not_text():
+    """A select menu or an archive flattened into one line repeats its few words; an embed box
+    prints the article as HTML to copy: neither is text, wherever it sits."""
+    months = "Archive Choose " + " ".join(f"{m} {y}" for y in range(2000, 2025) for m in ("April", "June", "May"))
+    markup = "".join(f"<p>{p}</p>" for p in _PROSE) + '<h2>More</h2><a href="/x">Read</a><img src="/y.png">'
+    a = _article("x", "\n".join([_PROSE[0], months, _PROSE[1], markup, _PROSE[2]]), "lists.example")
+    clean_corpus([a], _no_profiles())
+    assert a.text.split("\n\n") == _PROSE
+    assert {r for _, r in a.removed} == {"rule:word_list"}
+
+
+def test_an_inline_read_next_box_does_not_end_the_article():
+    """A "Read next" box between paragraphs (heading, teaser, link) is cut out, the article after it
+    stays: long paragraphs follow it right away, which a list of teasers never does."""
+    rng = random.Random(7)
+    para = lambda: " ".join(_sentence(rng) for _ in range(3))  # noqa: E731  (about 60 words)
+    before, after = [para() for _ in range(4)], [para() for _ in range(3)]
+    menu = ["Home", "News", "Sport", "Weather", "Contact", "About us"]
+    box = ["Read next", "Ann Reed", "The ferry returns to the harbour after ten years", "Read more"]
+    footer = ["Related stories", *[f"The {w} reopens after the winter" for w in _WORDS[:6]], "Imprint", "Privacy"]
+    a = _article("x", "\n".join([*menu, *before, *box, *after, *footer]), "inline.example")
+    clean_corpus([a], _no_profiles())
+    kept = a.text.split("\n\n")
+    assert kept[:4] == before and kept[-3:] == after       # the article goes on after the box
+    assert "Related stories" not in a.text and "Imprint" not in a.text
+
+
+def test_a_caption_with_an_agency_credit_mid_line_is_not_text():
+    """A caption names the agency and photographer ("AGENCY/Name"), even when link text follows."""
+    caption = "Workers stand on the new harbour wall in the rain, March 4, 2024. REUTERS/Jane Doe/File Photo Licensing Rights"
+    menu = ["Home", "News", "Sport", "Weather", "Contact", "About us"]
+    a = _article("x", "\n".join([*menu, caption, *_PROSE]), "caption.example")
+    clean_corpus([a], _no_profiles())
+    assert a.text.split("\n\n") == _PROSE
+    assert (caption, "rule:photo_credit") in a.removed
+
+
 def test_a_paragraph_quoting_a_prompted_quote_is_text():
     """Prompts quote the title ("comment on ..."); a long paragraph that quotes the same words is
     still the article's text."""
@@ -376,3 +465,23 @@ def test_a_recrawled_story_is_not_learned_as_its_sites_template():
         assert "Follow us on social media" not in a.text
     learned = [line.casefold() for line in templates["river-news"]["lines"]]
     assert not any("flood barrier" in line for line in learned)
+
+
+def test_an_updated_story_on_a_two_page_site_keeps_its_paragraphs():
+    paras = ["The harbour authority will run ferries until midnight from next month, after a year of "
+             "complaints from shift workers who could not get home from the late shift.",
+             "The new timetable adds four sailings on weekdays and two on Sundays, and fares stay the "
+             "same although the authority will review prices in the autumn.",
+             "Local councillors welcomed the change but asked for better lighting at the northern pier, "
+             "where the last boats of the night will dock from now on.",
+             "Passengers will be able to buy tickets on board with a card, the authority said, so the "
+             "ticket office at the pier can close earlier in the evening."]
+    footer = ["Share this article", "Sign up for our newsletter", "© 2026 The Gazette"]
+    first = [paras[0], *paras[1:], *footer]
+    update = [paras[0].replace("next month", "April"), *paras[1:],
+              "Update: the first late sailing leaves on April 3, the authority confirmed on Monday.", *footer]
+    arts = [_article("v1", "\n".join(first), "gazette"), _article("v2", "\n".join(update), "gazette")]
+    clean_corpus(arts, _no_profiles())
+    for a in arts:
+        for p in paras[1:]:
+            assert p in a.text, a.id

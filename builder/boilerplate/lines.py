@@ -24,6 +24,7 @@ _PROMPT_MAX = 60    # ... by lines of at most this many words
 END_CHARS = frozenset(".!?…。！？:;\"”’'»«)]")
 BULLET_CHARS = frozenset("-*•·▪►»›0123456789")
 QUOTE_CHARS = re.compile("[\"“„»«‘']")
+MARKUP = re.compile(r"</?(?:p|h[1-6]|a|div|span|img|br|strong|em|li|ul|ol|figure|iframe|script)\b[^<>]*>", re.I)
 SENTENCE_INSIDE = re.compile(r"[.!?。！？][\"”’»)]?\s+\S")
 
 
@@ -60,6 +61,14 @@ class Params:
     extracted_rules: float = 0.03   # ... or when prose is at both edges and at most this share of lines hit a rule
     side_share: float = 0.3         # a run outside the main text scoring this share of it is kept too (0 = off)
     dense_share: float = 0.5        # short lines cost (1 - the page's prose share of words) / this, at most 1
+    list_words: int = 20            # a line of this many words ...
+    list_distinct: float = 0.2      # ... with fewer distinct words than this share is a flattened list
+                                    # (select menu, archive months, tag cloud), not prose
+    list_max: int = 1000            # ... unless longer than this (a whole page flattened into one line)
+    resume_words: int = 50          # a "related" heading followed by this many words of prose in a line ...
+    resume_lines: int = 2           # ... this many times is an inline box: the article goes on after it ...
+    resume_within: int = 6          # ... when the first of them comes within this many lines of the heading
+    markup_tags: int = 10           # a line with this many HTML tags is markup to copy (embed box), not text
 
 
 @dataclass(slots=True)
@@ -74,6 +83,7 @@ class Line:
     table: bool = False
     repeated: bool = False
     soft: bool = False              # looks like a prompt (wide rule hit, quotes the title): counts against the main text
+    listing: bool = False           # a flattened list or markup (see Params.list_distinct): removed, neutral for the main text
 
 
 def features(lines: list[str], rules: Rules, p: Params) -> list[Line | None]:
@@ -102,13 +112,16 @@ def features(lines: list[str], rules: Rules, p: Params) -> list[Line | None]:
             stop = 0.0
         bullet = text[0] in BULLET_CHARS and BULLET.match(text) is not None
         body = text[2:] if bullet else text
-        prose = False
+        prose = listing = False
         if n >= p.good_words:
             punct = body[-1] in END_CHARS or SENTENCE_INSIDE.search(body) is not None
             prose = (punct and stop >= p.punct_stop) or (n >= p.long_words and stop >= p.good_stop)
+            # A flattened list has no sentences (so most long lines skip the count of distinct words).
+            listing = (not punct and p.list_words <= n <= p.list_max and len(set(t)) < p.list_distinct * n) or (
+                "</" in text and len(MARKUP.findall(text)) >= p.markup_tags)
         rule, wide, cut = rules.judge(body, t, p.soft_scale, text) if 0 < n <= judge_max else (None, None, None)
         f = Line(text, n, stop, prose, bullet, rule, cut, text.startswith("|") and text.endswith("|"),
-                 seen[text] > 1, wide is not None)
+                 seen[text] > 1, wide is not None, listing)
         out.append(f)
         if n <= _PROMPT_MAX and QUOTE_CHARS.search(text):
             quotes.append((f, [q[1:-1].strip().casefold() for q in QUOTED.findall(text)]))
@@ -160,6 +173,8 @@ def _trim_edges(feats: list[Line | None], rules: Rules, pre: list[str | None] | 
         elif f.rule and not f.prose:
             # Inside, only what a rule is sure of: a short line, not a sentence that mentions it.
             verdict.append(f"rule:{f.rule}")
+        elif f.listing:
+            verdict.append("rule:word_list")
         else:
             verdict.append(None)
     return verdict, s
@@ -279,13 +294,22 @@ def _cut(feats: list[Line | None], rules: Rules, p: Params, s: int, e: int, extr
             # dense in prose than what came before (teasers: headline, blurb, date, headline ...).
             after = (prose_lines - seen_prose) / max(lines_total - seen_lines, 1)
             if (seen >= p.cut_after * prose_total or f.cut in sure
-                    or after < p.cut_density * seen_prose / seen_lines):
+                    or after < p.cut_density * seen_prose / seen_lines) and not (
+                    not rules.in_extracted(f.cut) and _resumes(feats, i, e, p)):
                 return i
         seen_lines += 1
         if f.prose:
             seen += f.words
             seen_prose += 1
     return e
+
+
+def _resumes(feats: list[Line | None], i: int, e: int, p: Params) -> bool:
+    """Whether the article goes on after an inline box ("Read next" + a teaser): long paragraphs
+    follow it, which teaser blurbs never are."""
+    after = [f for f in feats[i + 1:e] if f]
+    long = [k for k, f in enumerate(after) if f.prose and f.words >= p.resume_words]
+    return len(long) >= p.resume_lines and long[0] < p.resume_within
 
 
 def classify(lines: list[str], rules: Rules, p: Params,
@@ -333,6 +357,8 @@ def classify(lines: list[str], rules: Rules, p: Params,
             verdict.append(f"rule:{f.rule}")
         elif in_run[i]:
             verdict.append("rule:link_list")
+        elif f.listing:
+            verdict.append("rule:word_list")
         else:
             verdict.append(None)
     return verdict, s

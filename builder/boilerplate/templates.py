@@ -27,7 +27,8 @@ _WORD = re.compile(r"\w+")
 _QUOTE_CHARS = re.compile("[\"“„»«‘']")
 _OWN_WORDS = 4                   # words a line must keep besides masked quotes/titles
 _MAX_HASHES_PER_SITE = 200_000   # bounded memory: beyond this, hashes seen once are pruned
-_REPEAT_SHARE = 0.8              # a page this much (by characters) already seen on its site is a repeat
+_REPEAT_SHARE = 0.5              # a page with this share of its prose already seen on its site is a repeat
+_PROSE_WORDS = 12                # a line of this many words is prose for that test
 
 
 def mask(line: str, title: str | None = None) -> str:
@@ -77,6 +78,15 @@ class SiteTemplate:
         }
 
 
+def _is_repeat(prose: list[tuple[int, bool]]) -> bool:
+    """Is a page, given its long lines as (characters, seen before on its site), another crawl,
+    rendering or update of a story already counted? Counting it would make that story's own
+    paragraphs "template" and strip them from every copy. Two pages of a site that share a long
+    block of teasers look the same; leaving that block in is the lesser harm than losing a story."""
+    seen = [n for n, was in prose if was]
+    return len(seen) >= 2 and sum(seen) >= _REPEAT_SHARE * sum(n for n, _ in prose)
+
+
 class TemplateLearner:
     """Counts masked lines per site over a stream of articles; `finalize()` gives the templates."""
 
@@ -97,10 +107,8 @@ class TemplateLearner:
         for line in a.text.split("\n"):
             if line:
                 lines.setdefault(line_hash(line, title or a.title), line)
-        # A page whose text was nearly all seen before on this site is another crawl or rendering
-        # of a page already counted: counting it would make that story's own lines "template".
-        seen = sum(len(line) for h, line in lines.items() if counts[h])
-        if seen >= _REPEAT_SHARE * sum(map(len, lines.values())):
+        if _is_repeat([(len(line), counts[h] > 0) for h, line in lines.items()
+                       if line.count(" ") >= _PROSE_WORDS - 1]):
             return
         self._pages[site] += 1
         for h, line in lines.items():
