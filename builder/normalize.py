@@ -97,7 +97,7 @@ _OPEN_QUOTES = "\"'„“”«»‚‘‹›"
 
 
 def split_dateline(text: str, max_chars: int = 80) -> tuple[str | None, str | None, str]:
-    """("MÜNCHEN", "IT BOLTWISE", rest) for "MÜNCHEN (IT BOLTWISE) – rest"; (None, None, text) if none.
+    """("BERLIN", "dpa", rest) for "BERLIN (dpa) – rest"; (None, None, text) if none.
 
     The dateline is the place with its date or region ("NEW YORK, March 3"); either place or source
     may be missing, not both. To never eat a sentence or a heading, the place must be ALL CAPS or
