@@ -10,18 +10,13 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-import sys
 import types
 import typing
 from dataclasses import dataclass, field
 from pathlib import Path
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
-
 from builder.errors import ConfigError
+from builder.tomlfile import read_toml
 
 
 @dataclass
@@ -210,13 +205,7 @@ def load_config(path: str | Path | None = None, overrides: dict | None = None) -
     """Read a TOML config (or the defaults when path is None), then apply dotted overrides."""
     data: dict = {}
     if path is not None:
-        p = Path(path)
-        try:
-            data = tomllib.loads(p.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise ConfigError(f"config: no such file: {p}") from None
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
-            raise ConfigError(f"config: {p} is not valid TOML: {e}") from None
+        data = read_toml(Path(path), "config", ConfigError)
     for dotted, value in (overrides or {}).items():
         node = data
         *parents, leaf = dotted.split(".")

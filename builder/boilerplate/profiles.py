@@ -10,17 +10,12 @@ A profile names its site and may give, all as regular expressions tested on whol
 from __future__ import annotations
 
 import re
-import sys
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
-
 from builder.errors import BuilderError
+from builder.tomlfile import read_toml
 
 _KEYS = {"site", "cut_from", "cut_until", "drop", "title"}
 
@@ -96,10 +91,7 @@ def load_profiles(sites_dir: str) -> dict[str, SiteProfile]:
         return {}
     out: dict[str, SiteProfile] = {}
     for path in sorted(folder.glob("*.toml")):
-        try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
-            raise BuilderError(f"site profile {path} is not valid TOML: {e}") from None
+        data = read_toml(path, "site profile")
         prof = parse_profile(data, path)
         if prof.site in out:
             raise BuilderError(f"site profile {path}: site {prof.site} already has a profile")

@@ -9,17 +9,12 @@ so a long alternation of word lists costs a few character tests instead of one t
 from __future__ import annotations
 
 import re
-import sys
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
-
 from builder.errors import BuilderError
+from builder.tomlfile import read_toml
 
 BUILTIN = Path(__file__).with_name("rules.toml")
 ACTIONS = ("drop", "cut")
@@ -149,12 +144,7 @@ class Rules:
 
 
 def _read(path: Path) -> dict:
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise BuilderError(f"boilerplate: no such rules file: {path}") from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
-        raise BuilderError(f"boilerplate: {path} is not valid TOML: {e}") from None
+    data = read_toml(path, "boilerplate rules")
     rules = data.get("rule", {})
     if not isinstance(rules, dict) or not all(isinstance(v, dict) for v in rules.values()):
         raise BuilderError(f"boilerplate: {path}: [rule.<name>] tables expected")

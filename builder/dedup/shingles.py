@@ -29,6 +29,19 @@ _CHUNK_BYTES = 1 << 17  # bytes hashed per numpy pass: keeps the temporaries to 
 _KEY_CHUNK_CHARS = 1 << 16  # characters keyed per numpy pass: its ~1 MB of temporaries stay in the cache
 
 
+def _spans(items: list, limit: int):
+    """(start, stop) of consecutive runs of items whose lengths (+1 separator each) stay under
+    `limit`; a longer item is a run of its own."""
+    start = 0
+    while start < len(items):
+        stop, total = start, 0
+        while stop < len(items) and (stop == start or total + len(items[stop]) < limit):
+            total += len(items[stop]) + 1
+            stop += 1
+        yield start, stop
+        start = stop
+
+
 def doc_key(text: str, fold_digits: bool = False) -> str:
     """The text dedup compares: `normalize.key` of the body, a leading dateline removed."""
     return doc_keys([text], fold_digits)[0]
@@ -41,14 +54,8 @@ def doc_keys(texts: list[str], fold_digits: bool = False) -> list[str]:
         _, _, body = split_dateline(text)
         bodies.append(body if unicodedata.is_normalized("NFC", body) else unicodedata.normalize("NFC", body))
     keys: list[str] = []
-    start = 0
-    while start < len(bodies):
-        stop, chars = start, 0
-        while stop < len(bodies) and (stop == start or chars + len(bodies[stop]) < _KEY_CHUNK_CHARS):
-            chars += len(bodies[stop]) + 1
-            stop += 1
+    for start, stop in _spans(bodies, _KEY_CHUNK_CHARS):
         keys += _words_joined(bodies[start:stop])
-        start = stop
     return [fold(k) for k in keys] if fold_digits else keys
 
 
@@ -189,15 +196,9 @@ def shingle_hashes(keys: list[str], size: int = 5, seed: int = 1) -> ShingleBatc
     parts: list[np.ndarray] = []
     counts = np.zeros(len(keys), np.int64)
     words = np.zeros(len(keys), np.int64)
-    start = 0
-    while start < len(encoded):
-        stop, nbytes = start, 0
-        while stop < len(encoded) and (stop == start or nbytes + len(encoded[stop]) < _CHUNK_BYTES):
-            nbytes += len(encoded[stop]) + 1
-            stop += 1
+    for start, stop in _spans(encoded, _CHUNK_BYTES):
         h, counts[start:stop], words[start:stop] = _hash_chunk(encoded[start:stop], size, powers, seed)
         parts.append(h)
-        start = stop
     offsets = np.zeros(len(keys) + 1, np.int64)
     np.cumsum(counts, out=offsets[1:])
     hashes = np.concatenate(parts) if parts else np.zeros(0, np.uint64)
