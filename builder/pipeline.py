@@ -49,7 +49,6 @@ def _finish(a: Article, cfg: Config) -> None:
     normalize.move_dateline(a, cfg.normalize)
     if cfg.pii.redact:
         a.text = redact(a.text)
-    a.content_hash = normalize.content_hash(a.text)
 
 
 def _clean_batch(task: tuple[SiteTemplate | None, list[Article]], cleaner: boilerplate.Cleaner | None,

@@ -4,10 +4,13 @@ from __future__ import annotations
 import socket
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from builder.article import DROPPED, QUARANTINED, Article
 from builder.config import FilterConfig, LangConfig, QualityConfig
-from builder.filters import LanguageFilter, QualityFilter, _fasttext_model, apply_filters, count_words
+from builder.filters import (_LETTER, _NON_LETTERS, LanguageFilter, QualityFilter, _fasttext_model, apply_filters,
+                             count_words)
 
 TEXTS = {
     "en": ("The city council met on Tuesday evening to discuss the new budget for schools and roads. "
@@ -140,3 +143,8 @@ def test_apply_filters_quality_disabled():
     a = art("Kurz, aber deutsch und ganz sicher kein langer Artikel.")
     apply_filters([a], FilterConfig(quality=QualityConfig(enabled=False)))
     assert a.alive and a.lang == "de"
+
+
+@given(st.text(max_size=200))
+def test_letter_count_by_deleting_other_runs_counts_every_letter(text):
+    assert len(_NON_LETTERS.sub("", text)) == len(_LETTER.findall(text))

@@ -14,7 +14,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from builder.article import AUDIT_SCHEMA, DATA_SCHEMA, KEPT, Article, n_words
+from builder.article import AUDIT_SCHEMA, DATA_SCHEMA, KEPT, QUARANTINED, Article, n_words
 from builder.config import PublishConfig
 from builder.normalize import content_hash
 
@@ -33,8 +33,12 @@ def audit_reason(a: Article) -> str:
     return a.reason or ("duplicate" if a.duplicate_of else "unknown")
 
 
-def _hash(a: Article) -> str:
-    return a.content_hash or content_hash(a.text)
+def _hash(a: Article) -> str | None:
+    """Dedup hashes every alive document; one it did not see (dedup off, or dropped by a filter
+    before it) is hashed here. A quarantined document has no clean text to hash."""
+    if a.content_hash or a.status == QUARANTINED:
+        return a.content_hash
+    return content_hash(a.text or "")
 
 
 def data_rows(articles: list[Article]) -> list[dict]:
@@ -56,7 +60,7 @@ def audit_rows(articles: list[Article]) -> list[dict]:
         rows.append({
             "id": a.id, "status": audit_status(a), "reason": audit_reason(a), "site": a.site, "url": a.url,
             "origin": a.origin or None, "title": a.title, "lang": a.lang, "text": a.text,
-            "content_hash": a.content_hash, "cluster_id": a.cluster_id,
+            "content_hash": _hash(a), "cluster_id": a.cluster_id,
             "duplicate_of": a.duplicate_of, "similarity": a.similarity,
         })
     return rows
