@@ -3,14 +3,26 @@ from __future__ import annotations
 
 import json
 import random
+import re
+from collections import Counter
+from functools import cache
+from itertools import chain, islice
 from pathlib import Path
 
+import justext
+import pyarrow as pa
+import pyarrow.compute as pc
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from builder.article import Article
-from builder.boilerplate import Cleaner, SiteTemplate, TemplateLearner, clean_corpus
+from builder.boilerplate import Cleaner, SiteTemplate, TemplateLearner, clean_corpus, learn_templates
+from builder.boilerplate import lines as L
+from builder.boilerplate.columns import SPACE, column, screen, word_class
 from builder.boilerplate.rules import load_rules
-from builder.boilerplate.templates import mask
+from builder.boilerplate.stopwords import STOP_SAMPLE
+from builder.boilerplate.templates import QUOTED, line_hash, mask, masks
 from builder.config import BoilerplateConfig, NormalizeConfig
 from builder.errors import BuilderError
 from builder.normalize import move_dateline, normalize_text
@@ -485,3 +497,181 @@ def test_an_updated_story_on_a_two_page_site_keeps_its_paragraphs():
     for a in arts:
         for p in paras[1:]:
             assert p in a.text, a.id
+
+
+# --- the batch (column) computation against the per-line definition ---------------------------
+
+_PY_WORD = re.compile(r"\w+")
+
+
+@cache
+def _stoplist(lang: str) -> frozenset[str]:
+    return frozenset(w.casefold() for w in justext.get_stoplist(lang))
+
+
+def _reference_stoplist(words: list[str]) -> frozenset[str]:
+    counts = Counter(words)
+    votes = [(sum(c for w, c in counts.items() if w in _stoplist(lang)), lang) for lang in sorted(justext.get_stoplists())]
+    best = max(v for v, _ in votes)
+    return _stoplist(next(lang for v, lang in votes if v == best)) if best else frozenset()
+
+
+def _reference_features(lines: list[str], rules, p: L.Params) -> list[tuple | None]:
+    """The single-page features computed line by line, straight from their definition."""
+    toks = [_PY_WORD.findall(l.casefold()) for l in lines]
+    stops = _reference_stoplist(list(islice(chain.from_iterable(toks), STOP_SAMPLE)))
+    seen = Counter(lines)
+    out: list = []
+    quotes = []
+    for text, t in zip(lines, toks):
+        if not text:
+            out.append(None)
+            continue
+        n = len(t)
+        stop = 1.0 if not stops else sum(w in stops for w in t) / n if n >= p.medium_words else 0.0
+        bullet = text[0] in "-*•·▪►»›0123456789" and L.BULLET.match(text) is not None
+        body = text[2:] if bullet else text
+        prose = listing = False
+        if n >= p.good_words:
+            punct = body[-1] in L.END_CHARS or L.SENTENCE_INSIDE.search(body) is not None
+            prose = (punct and stop >= p.punct_stop) or (n >= p.long_words and stop >= p.good_stop)
+            listing = (not punct and p.list_words <= n <= p.list_max and len(set(t)) < p.list_distinct * n) or (
+                "</" in text and len(L.MARKUP.findall(text)) >= p.markup_tags)
+        rule, wide, cut = rules._judge(body, t, p.soft_scale) if 0 < n <= rules.top_words * p.soft_scale else (None,) * 3
+        f = [text, n, stop, prose, bullet, rule, cut, text.startswith("|") and text.endswith("|"), seen[text] > 1,
+             wide is not None, listing]
+        out.append(f)
+        if n <= 60 and re.search("[\"“„»«‘']", text):
+            quotes.append((f, [q[1:-1].strip().casefold() for q in QUOTED.findall(text)]))
+    count = Counter(q for _, qs in quotes for q in qs)
+    prompts = {q for f, qs in quotes if f[9] for q in qs if count[q] >= 2 and len(_PY_WORD.findall(q)) >= 5}
+    for f, qs in quotes:
+        f[9] = f[9] or not prompts.isdisjoint(qs)
+    return [None if f is None else tuple(f) for f in out]
+
+
+def _as_tuples(feats) -> list[tuple | None]:
+    return [None if f is None else (f.text, f.words, f.stop, f.prose, f.bullet, f.rule, f.cut, f.table, f.repeated,
+                                    f.soft, f.listing) for f in feats]
+
+
+_TRICKY = [
+    "- Home", "* Share this article", "1. Read more", "12) Sign up for our newsletter", "• Kontakt", "١. Unicode digit",
+    "| a | table | row |", "|", "Comments (12)", "3 comments", "Leave a comment", "Jane Doe says:", "Das Ende",
+    "İmpressum", "Istanbul İstiklal Caddesi ve İzmir", "straße STRASSE Straße", "ǰ is a letter with a mark",
+    "Emoji 🎉 line with 𝔘𝔫𝔦𝔠𝔬𝔡𝔢 letters", "Photo: Jane Doe / Reuters", "Updated 3 May 2024, 10:45",
+    "© 2024 The Gazette. All rights reserved.", "Follow us on Google News", "Don't miss a thing: subscribe now",
+    "m/w/d Redakteur gesucht", "Related articles", "Read next: the harbour", "<p>a</p><p>b</p>" * 6 + " word " * 10,
+    "apple banana apple banana apple banana apple banana apple banana apple banana apple banana apple banana",
+    "Comment on \"Bridge opens in May after years of delay\"", "Share \"Bridge opens in May after years of delay\"",
+    "He said the bridge opens in May. It will be busy.", "word\u00a0word\u2009word and a no-break space. Then more",
+    "\u2028separator", "x", "a lone \ud800surrogate - Share", "Σ ΣΟΦΙΑ ΟΔΟΣ", "«Zitat» und „Anführung“", "   ", "...", "12:45", "2024-05-03",
+]
+
+
+def _fixture_pages() -> list[list[str]]:
+    pages = [(FIX / name).read_text(encoding="utf-8").split("\n") for name in ("en_full_page.txt", "de_full_page.txt")]
+    pages += [p.read_text(encoding="utf-8").split("\n") for p in sorted((FIX / "it-boltwise").glob("*.txt"))]
+    return pages + [_TRICKY, _TRICKY[::-1] + _TRICKY[:5], ["", "1234", "!!!"], [""]]
+
+
+def test_batch_features_equal_the_per_line_definition():
+    rules, p = load_rules(), L.Params()
+    pages = _fixture_pages()
+    batch = L.features_many(pages, rules, p)
+    for page, feats in zip(pages, batch):
+        assert _as_tuples(feats) == _reference_features(page, rules, p)
+    assert _as_tuples(L.features(pages[0], rules, p)) == _as_tuples(batch[0])   # one page alone: the same
+    assert L.features_many([], rules, p) == [] and L.features_many([[]], rules, p) == [[]]
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.lists(st.one_of(st.sampled_from(_TRICKY), st.text(alphabet="aäİıß Ǆ1.,:;|-\"'«»“”‘’📌\u00a0\u0307ΣxyzAB",
+                                                                         max_size=40)), max_size=12), max_size=4))
+def test_batch_features_equal_the_per_line_definition_on_random_pages(pages):
+    rules, p = load_rules(), L.Params()
+    for page, feats in zip(pages, L.features_many(pages, rules, p)):
+        assert _as_tuples(feats) == _reference_features(page, rules, p)
+
+
+def test_user_rules_that_re2_cannot_run_fall_back_to_python(tmp_path):
+    extra = tmp_path / "rules.toml"
+    extra.write_text("[rule.twice]\nmax_words = 6\nstarts = ['(?P<w>echo) (?P=w)$']\n"
+                     "[rule.behind]\nmax_words = 6\npatterns = ['(?<=\\d )apples']\n"
+                     "[rule.tail]\nmax_words = 6\nends = ['^the end']\n", encoding="utf-8")
+    rules, p = load_rules(str(extra)), L.Params()
+    assert len(rules.screen.python) == 2                 # the lookbehind and the backreference
+    page = ["Echo echo", "- echo ECHO", "We sold 3 apples", "We sold apples", "The end", "- the end", "nothing here"]
+    assert _as_tuples(L.features(page, rules, p)) == _reference_features(page, rules, p)
+    assert [f.rule for f in L.features(page, rules, p)] == ["twice", "twice", "behind", None, "tail", "tail", None]
+
+
+def test_re2_classes_mean_what_python_means():
+    chars = [chr(i) for i in range(0x110000) if not 0xD800 <= i < 0xE000]
+    col = pa.array(chars)
+    space = pc.match_substring_regex(col, f"^[{SPACE}]$").to_pylist()
+    word = pc.match_substring_regex(col, f"^[{word_class()}]$").to_pylist()
+    assert space == [re.match(r"\s", c) is not None for c in chars]
+    assert word == [re.match(r"\w", c) is not None for c in chars]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet="abcdefhiklmnoprstuvwxyz ABZ019.,:;/()|-_©→İıß\u00a0\u2009\u0307é日", max_size=30))
+def test_screens_match_wherever_the_python_pattern_does(line):
+    patterns = [r"(\d+|one) (comments?|replies)\b", r"[A-ZÀ-Ö][\w.\-]+( [A-Z][\w.\-]+){0,3} (is an?)",
+                r"\W{0,3}\)?$", r"\bab\b", r"\Bb\B", r"(?:©|\(c\) ?\d{4})", r"[\w]+ [\d]+$", r"\S+\s+\S",
+                r"^a|b$", r"[\s\S]c", r"\D+ uv$"]
+    col = pa.array([line])
+    for pat in patterns:
+        rx = screen(pat)
+        assert rx is not None, pat
+        if re.search(pat, line):
+            assert pc.match_substring_regex(col, rx).to_pylist() == [True], (pat, line)
+    assert screen(r"(?<=a)b") is None and screen(r"(a)\1") is None and screen("(?i)a") is None
+    assert screen(r"[^\w]") is None and screen(r"[^\d\s]+ x") is None and screen("a{,3}") is None
+
+
+def test_column_splits_like_str_split():
+    for text in ("", "a", "a\n", "\n", "é\n\nü 🎉\nlast", "\r\n\u2028x\n"):
+        assert column(text).to_pylist() == text.split("\n")
+
+
+def _reference_mask(line: str, title: str | None) -> str:
+    s = line.casefold()
+    masked = s
+    if title and len(title) >= 8:
+        masked = masked.replace(title.casefold(), "\u2036T\u2036")
+    masked = QUOTED.sub("\u2036Q\u2036", masked)
+    if masked != s and len(_PY_WORD.findall(masked)) - masked.count("\u2036") // 2 >= 4:
+        s = masked
+    if re.search(r"\d", s):
+        months = re.compile(r"\b(?:jan(?:uary|uar)?|feb(?:ruary|ruar)?|m(?:ar(?:ch)?|ärz)|apr(?:il)?|ma[iy]|jun[ei]?|"
+                            r"jul[iy]?|aug(?:ust)?|sep(?:t(?:ember)?)?|o[ck]t(?:ober)?|nov(?:ember)?|"
+                            r"de[cz](?:ember)?)\b\.?", re.IGNORECASE)
+        s = re.sub(r"\d+(?:[.,:/]\d+)*", "0", months.sub("\u2036M\u2036", s))
+    return s
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.one_of(st.sampled_from(_TRICKY + ["Published 3 May 2024", "mayıs 3 aprıl", "Maı 5", "Comment on "
+                                                      "\"Bridge opens in May\" here and tell us"]),
+                          st.text(alphabet="maijunlyprsep \"“”'0123456789ıİ.", max_size=25)), max_size=8),
+       st.one_of(st.none(), st.sampled_from(["Bridge opens in May", "short", "Title\nwith a break"])))
+def test_page_masks_equal_the_per_line_mask(lines, title):
+    assert masks(lines, title) == [_reference_mask(l, title) for l in lines]
+    assert [line_hash(l, title) for l in lines] == [line_hash(l, title) for l in lines]
+
+
+def test_apply_many_equals_apply_one_by_one():
+    pages = [(FIX / name).read_text(encoding="utf-8") for name in ("en_full_page.txt", "de_full_page.txt")]
+    seeds, _ = _seeds()
+    arts = [_article(f"p{i}", t, "one-page.example") for i, t in enumerate(pages)] + seeds
+    cleaner = Cleaner(_no_profiles())
+    learned = learn_templates(seeds, cleaner)
+    templates = [None, None] + [learned["it-boltwise"]] * len(seeds)
+    one = [Article(id=a.id, text=a.text, site=a.site) for a in arts]
+    many = [Article(id=a.id, text=a.text, site=a.site) for a in arts]
+    for a, t in zip(one, templates):
+        cleaner.apply(a, t)
+    cleaner.apply_many(many, templates)
+    assert [(a.text, a.title, a.removed) for a in one] == [(a.text, a.title, a.removed) for a in many]

@@ -9,15 +9,15 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from builder.article import Article
-from builder.boilerplate.lines import WORD, Params, classify
+from builder.boilerplate.lines import WORD, Params, classify_features, features_many
 from builder.boilerplate.profiles import SiteProfile, load_profiles
 from builder.boilerplate.rules import Rules, load_rules
-from builder.boilerplate.templates import QUOTED, SiteTemplate, TemplateLearner, line_hash
+from builder.boilerplate.templates import QUOTED, SiteTemplate, TemplateLearner, line_hashes
 from builder.boilerplate.titles import find_title
 from builder.config import BoilerplateConfig
 
-
 _OWN_LINE_WORDS = 15   # a non-template line this long is the page's own text, never footer
+_BATCH = 128           # pages cleaned together: one pass over all their lines (more gains nothing)
 
 
 @dataclass
@@ -37,41 +37,55 @@ class Cleaner:
 
     def apply(self, a: Article, template: SiteTemplate | None = None) -> None:
         """Clean one alive article in place (text, title, removed)."""
-        if not a.alive:
-            return
-        lines = a.text.split("\n")
-        pre: list[str | None] = [None] * len(lines)
-        title = a.title
-        profile = self.profiles.get((a.site or "").casefold())
-        if profile is not None:
-            pre, captured = profile.apply(lines)
-            title = title or captured
-        if template is not None and self.cfg.learn_templates:
-            _template_verdicts(lines, pre, template, title, self.cfg)
-        if self.cfg.single_page_rules and (self.cfg.extracted_single_page_rules or not a.extracted):
-            verdict, main_start = classify(lines, self.rules, self.params, pre)
-        else:
-            verdict, main_start = pre, 0
-        if not title:
-            # A template line that quotes something page-specific quotes the page's title.
-            removed = [l for l, v in zip(lines, verdict) if l and v]
-            removed += [l for l, v in zip(lines, verdict) if v and v.startswith("template:") and QUOTED.search(l)]
-            furniture = {i for i, v in enumerate(verdict)
-                         if v and v not in ("rule:before_main", "rule:after_main", "rule:link_bullet")}
-            title, at = find_title(lines, main_start, removed, furniture)
-            if at is not None:
-                verdict[at] = verdict[at] or "title"
-        if title:
-            _drop_title_lines(lines, verdict, title, main_start)
-        a.title = title
-        a.removed = [(l, v) for l, v in zip(lines, verdict) if l and v]
-        a.text = "\n\n".join(l for l, v in zip(lines, verdict) if l and not v)
+        self.apply_many([a], [template])
+
+    def apply_many(self, articles: list[Article], templates: list[SiteTemplate | None]) -> None:
+        """`apply` to each article with its site's template (a parallel list): the same result,
+        but the single-page features of all pages are computed in one pass over their lines,
+        which is several times faster than page by page from a few dozen pages on."""
+        work = []
+        for a, template in zip(articles, templates, strict=True):
+            if not a.alive:
+                continue
+            lines = a.text.split("\n")
+            pre: list[str | None] = [None] * len(lines)
+            title = a.title
+            profile = self.profiles.get((a.site or "").casefold())
+            if profile is not None:
+                pre, captured = profile.apply(lines)
+                title = title or captured
+            if template is not None and self.cfg.learn_templates:
+                _template_verdicts(lines, pre, template, title, self.cfg)
+            single = self.cfg.single_page_rules and (self.cfg.extracted_single_page_rules or not a.extracted)
+            work.append((a, lines, pre, title, single))
+        feats = iter(features_many([lines for _, lines, _, _, single in work if single], self.rules, self.params))
+        for a, lines, pre, title, single in work:
+            verdict, main_start = classify_features(next(feats), self.rules, self.params, pre) if single else (pre, 0)
+            _finish(a, lines, verdict, main_start, title)
+
+
+def _finish(a: Article, lines: list[str], verdict: list[str | None], main_start: int, title: str | None) -> None:
+    """Find the title if the input gave none, drop its copies; set text, title and removed."""
+    if not title:
+        # A template line that quotes something page-specific quotes the page's title.
+        removed = [l for l, v in zip(lines, verdict) if l and v]
+        removed += [l for l, v in zip(lines, verdict) if v and v.startswith("template:") and QUOTED.search(l)]
+        furniture = {i for i, v in enumerate(verdict)
+                     if v and v not in ("rule:before_main", "rule:after_main", "rule:link_bullet")}
+        title, at = find_title(lines, main_start, removed, furniture)
+        if at is not None:
+            verdict[at] = verdict[at] or "title"
+    if title:
+        _drop_title_lines(lines, verdict, title, main_start)
+    a.title = title
+    a.removed = [(l, v) for l, v in zip(lines, verdict) if l and v]
+    a.text = "\n\n".join(l for l, v in zip(lines, verdict) if l and not v)
 
 
 def _template_verdicts(lines: list[str], pre: list[str | None], t: SiteTemplate, title: str | None,
                        cfg: BoilerplateConfig) -> None:
     """Mark template lines, then the footer: from where the rest of the page is mostly template."""
-    hashes = [line_hash(l, title) if l else 0 for l in lines]
+    hashes = line_hashes(lines, title)
     words = [len(WORD.findall(l)) for l in lines]
     hit = [bool(l) and h in t for l, h in zip(lines, hashes)]
     total = sum(w for w, p in zip(words, pre) if not p)
@@ -126,6 +140,7 @@ def clean_corpus(articles: list[Article], cfg: BoilerplateConfig) -> dict[str, d
     cleaner = Cleaner(cfg)
     alive = [a for a in articles if a.alive]
     templates = learn_templates(alive, cleaner) if cfg.learn_templates else {}
-    for a in alive:
-        cleaner.apply(a, templates.get(a.site or ""))
+    for start in range(0, len(alive), _BATCH):
+        batch = alive[start:start + _BATCH]
+        cleaner.apply_many(batch, [templates.get(a.site or "") for a in batch])
     return {site: t.to_dict() for site, t in templates.items() if t.lines}

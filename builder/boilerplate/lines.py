@@ -5,16 +5,27 @@ bullet, rule hits). Prose lines count for the main text, short labels and rule h
 the main text is the line span with the largest total (a maximum-sum segment), so a few short
 headings or captions inside an article cost little, while a long menu or footer ends it.
 Inside that span, lines hit by a rule are still removed; outside it, everything goes.
+
+The features of a batch of pages are computed together, over one Arrow column of all their lines
+(`features_many`): word tokens, stop-word shares and pattern tests run in C++ (RE2, numpy), and
+Python visits only the lines such a test flags, judging them with the same code as before.
 """
 from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
-from itertools import chain, islice
+from itertools import chain, pairwise
+from typing import NamedTuple
 
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from builder.boilerplate.columns import SPACE, column, matches, word_class
 from builder.boilerplate.rules import Rules
-from builder.boilerplate.stopwords import STOP_SAMPLE, stoplist_for
+from builder.boilerplate.stopwords import STOP_SAMPLE, is_stop, languages, word_ids
 from builder.boilerplate.templates import QUOTED
 
 WORD = re.compile(r"\w+")
@@ -22,10 +33,12 @@ BULLET = re.compile(r"^(?:[-*•·▪►»›]|\d{1,2}[.)])\s")
 _PROMPT_WORDS = 5   # a quoted span this long, quoted twice on a page (once by furniture), is a title quoted by prompts
 _PROMPT_MAX = 60    # ... by lines of at most this many words
 END_CHARS = frozenset(".!?…。！？:;\"”’'»«)]")
-BULLET_CHARS = frozenset("-*•·▪►»›0123456789")
-QUOTE_CHARS = re.compile("[\"“„»«‘']")
 MARKUP = re.compile(r"</?(?:p|h[1-6]|a|div|span|img|br|strong|em|li|ul|ol|figure|iframe|script)\b[^<>]*>", re.I)
 SENTENCE_INSIDE = re.compile(r"[.!?。！？][\"”’»)]?\s+\S")
+# The same tests in RE2, for a column of lines (`columns.SPACE` is Python's \s); a bullet's first character.
+_BULLET_START = "^[-*•·▪►»›0-9]"
+_PUNCT = f"[.!?…。！？:;\"”’'»«)\\]]$|[.!?。！？][\"”’»)]?[{SPACE}]+[^{SPACE}]"     # END_CHARS last, or SENTENCE_INSIDE
+_QUOTE = "[\"“„»«‘']"
 
 
 @dataclass(frozen=True)
@@ -71,8 +84,8 @@ class Params:
     markup_tags: int = 10           # a line with this many HTML tags is markup to copy (embed box), not text
 
 
-@dataclass(slots=True)
-class Line:
+class Line(NamedTuple):
+    """One non-blank line's features (a tuple: made in bulk from the feature columns)."""
     text: str
     words: int
     stop: float
@@ -88,53 +101,125 @@ class Line:
 
 def features(lines: list[str], rules: Rules, p: Params) -> list[Line | None]:
     """Features of each line; None for blank lines."""
-    findall = WORD.findall
-    # One casefold for the page (casefolding never makes or removes a line break).
-    toks = [findall(l) if l else [] for l in "\n".join(lines).casefold().split("\n")]
-    stops = stoplist_for(list(islice(chain.from_iterable(toks), STOP_SAMPLE)))
-    # A line printed twice on one page is a menu (desktop + mobile) or a teaser, not article text.
-    seen = Counter(lines)
-    out: list[Line | None] = []
-    judge_max = rules.top_words * p.soft_scale
-    is_stop = stops.__contains__
-    quotes: list[tuple[Line, list[str]]] = []
-    for text, t in zip(lines, toks):
-        if not text:
-            out.append(None)
-            continue
-        n = len(t)
-        # Stop-word share matters only for lines long enough to be prose or text-like.
-        if not stops:
-            stop = 1.0
-        elif n >= p.medium_words:
-            stop = sum(map(is_stop, t)) / n
-        else:
-            stop = 0.0
-        bullet = text[0] in BULLET_CHARS and BULLET.match(text) is not None
-        body = text[2:] if bullet else text
-        prose = listing = False
-        if n >= p.good_words:
-            punct = body[-1] in END_CHARS or SENTENCE_INSIDE.search(body) is not None
-            prose = (punct and stop >= p.punct_stop) or (n >= p.long_words and stop >= p.good_stop)
-            # A flattened list has no sentences (so most long lines skip the count of distinct words).
-            listing = (not punct and p.list_words <= n <= p.list_max and len(set(t)) < p.list_distinct * n) or (
-                "</" in text and len(MARKUP.findall(text)) >= p.markup_tags)
-        rule, wide, cut = rules.judge(body, t, p.soft_scale, text) if 0 < n <= judge_max else (None, None, None)
-        f = Line(text, n, stop, prose, bullet, rule, cut, text.startswith("|") and text.endswith("|"),
-                 seen[text] > 1, wide is not None, listing)
-        out.append(f)
-        if n <= _PROMPT_MAX and QUOTE_CHARS.search(text):
-            quotes.append((f, [q[1:-1].strip().casefold() for q in QUOTED.findall(text)]))
-    # A span quoted by several lines, one of them furniture, is the page's title quoted by prompts
-    # ("comment on <title>"): the other lines quoting it are prompts too. (A long paragraph that
-    # quotes it is text.)
+    return features_many([lines], rules, p)[0]
+
+
+def features_many(pages: list[list[str]], rules: Rules, p: Params) -> list[list[Line | None]]:
+    """`features` of several pages, computed over all their lines at once."""
+    lines = list(chain.from_iterable(pages))
+    if not lines:
+        return [[] for _ in pages]
+    text = "\n".join(lines)
+    folded = text.casefold()     # one casefold for all: it never makes or removes a line break
+    col, fold_lines = column(text), folded.split("\n")
+    if len(fold_lines) != len(lines):
+        raise ValueError("features: a line holds a line break")
+    tokens, parent = _tokens(column(folded))
+    n = np.bincount(parent, minlength=len(lines))
+    page = np.repeat(np.arange(len(pages)), [len(x) for x in pages])
+    stop = _stop_shares(tokens, parent, page, n, len(pages), p)
+    bullet = matches(col, _BULLET_START)
+    bullet = _recheck(bullet, bullet.copy(), lambda i: BULLET.match(lines[i]) is not None)
+    long = n >= p.good_words
+    # A list item's punctuation is that of its text after the marker.
+    punct = _recheck(matches(col, _PUNCT), bullet & long, lambda i: _punctuated(lines[i][2:]))
+    prose = long & ((punct & (stop >= p.punct_stop)) | ((n >= p.long_words) & (stop >= p.good_stop)))
+    count = n.tolist()
+    listing = _recheck(np.zeros(len(lines), dtype=bool), long & ~punct & (n >= p.list_words) & (n <= p.list_max),
+                       lambda i: len(set(WORD.findall(fold_lines[i]))) < p.list_distinct * count[i])
+    markup = pc.match_substring(col, "</").to_numpy(zero_copy_only=False) & long & ~listing
+    listing = _recheck(listing, markup, lambda i: len(MARKUP.findall(lines[i])) >= p.markup_tags)
+    table = pc.starts_with(col, "|").to_numpy(zero_copy_only=False) & pc.ends_with(col, "|").to_numpy(zero_copy_only=False)
+    verdicts = _judge(lines, fold_lines, col, tokens, parent, n, bullet, rules, p)
+    rule, cut, soft = [None] * len(lines), [None] * len(lines), [False] * len(lines)
+    for i, (drop, wide, cut_rule) in verdicts.items():
+        rule[i], soft[i], cut[i] = drop, wide is not None, cut_rule
+    quoted = np.flatnonzero(matches(col, _QUOTE) & (n <= _PROMPT_MAX))
+    for on_page in np.split(quoted, np.flatnonzero(np.diff(page[quoted])) + 1):
+        _mark_prompts([(i, [q[1:-1].strip().casefold() for q in QUOTED.findall(lines[i])]) for i in on_page.tolist()],
+                      soft)
+    rows = zip(lines, count, stop.tolist(), prose.tolist(), bullet.tolist(), rule, cut, table.tolist(),
+               _repeated(col, page).tolist(), soft, listing.tolist())
+    feats = [Line._make(row) if row[0] else None for row in rows]
+    starts = np.cumsum([0] + [len(x) for x in pages]).tolist()
+    return [feats[a:b] for a, b in pairwise(starts)]
+
+
+def _tokens(folded: pa.Array) -> tuple[pa.Array, np.ndarray]:
+    """All word tokens (Python's `\\w+`) of a column of casefolded lines, in order, and the line of each."""
+    split = pc.split_pattern_regex(folded, f"[^{word_class()}]+")
+    tokens = pc.list_flatten(split)
+    real = pc.greater(pc.binary_length(tokens), 0)     # a split leaves empty strings at the ends
+    parent = pc.list_parent_indices(split).to_numpy()[real.to_numpy(zero_copy_only=False)]
+    return tokens.filter(real), parent
+
+
+def _recheck(flags: np.ndarray, where: np.ndarray, test: Callable[[int], bool]) -> np.ndarray:
+    """`flags`, with the lines in `where` (the few a column test cannot decide) decided by `test`."""
+    for i in np.flatnonzero(where).tolist():
+        flags[i] = test(i)
+    return flags
+
+
+def _punctuated(text: str) -> bool:
+    return text[-1] in END_CHARS or SENTENCE_INSIDE.search(text) is not None
+
+
+def _judge(lines: list[str], fold_lines: list[str], col: pa.Array, tokens: pa.Array, parent: np.ndarray,
+           n: np.ndarray, bullet: np.ndarray, rules: Rules, p: Params) -> dict[int, tuple]:
+    """`Rules.judge` verdicts of the lines the rules' screens flag (the others are hit by no rule).
+    A list item is judged without its marker."""
+    judged = (n > 0) & (n <= rules.top_words * p.soft_scale)
+    patterns = rules.screen.patterns(col, lines, bullet, judged)
+    flagged = np.flatnonzero((rules.screen.words(tokens, parent, n, p.soft_scale) | patterns) & judged)
+    verdicts = {}
+    for i, pats, item in zip(flagged.tolist(), patterns[flagged].tolist(), bullet[flagged].tolist()):
+        line = lines[i]
+        verdicts[i] = rules.judge(line[2:] if item else line, WORD.findall(fold_lines[i]), p.soft_scale, line, pats)
+    return verdicts
+
+
+def _stop_shares(tokens: pa.Array, parent: np.ndarray, page: np.ndarray, n: np.ndarray, pages: int,
+                 p: Params) -> np.ndarray:
+    """Per line, the share of its words that are stop words of its page's language (guessed from
+    the page's first words); 0 for lines too short to matter, 1 on pages of no known language.
+    `page` is each line's page."""
+    ids = word_ids(tokens)
+    word_page = page[parent]
+    first = np.searchsorted(word_page, np.arange(pages))      # each page's first word
+    sample = np.arange(len(word_page)) < first[word_page] + STOP_SAMPLE
+    lang = languages(ids[sample], word_page[sample], pages)
+    hits = np.bincount(parent, weights=is_stop(ids, lang[word_page]), minlength=len(n))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share = np.where(n >= p.medium_words, hits / n, 0.0)
+    return np.where(lang[page] >= 0, share, 1.0)
+
+
+def _repeated(col: pa.Array, page: np.ndarray) -> np.ndarray:
+    """Per line: is it printed more than once on its page?"""
+    codes = col.dictionary_encode().indices.to_numpy().astype(np.int64)
+    key = page * (int(codes.max()) + 1) + codes
+    _, inverse, counts = np.unique(key, return_inverse=True, return_counts=True)
+    return counts[inverse] > 1
+
+
+def _mark_prompts(quotes: list[tuple[int, list[str]]], soft: list[bool]) -> None:
+    """A span quoted by several lines of a page (line, spans), one of them furniture (`soft`), is
+    the page's title quoted by prompts ("comment on <title>"): the other lines quoting it are
+    prompts too. (A long paragraph that quotes it is text.)"""
     count = Counter(q for _, qs in quotes for q in qs)
-    prompts = {q for f, qs in quotes if f.soft for q in qs
+    prompts = {q for i, qs in quotes if soft[i] for q in qs
                if count[q] >= 2 and len(WORD.findall(q)) >= _PROMPT_WORDS}
     if prompts:
-        for f, qs in quotes:
-            f.soft = f.soft or not prompts.isdisjoint(qs)
-    return out
+        for i, qs in quotes:
+            soft[i] = soft[i] or not prompts.isdisjoint(qs)
+
+
+def _with_pre(feats: list[Line | None], pre: list[str | None] | None) -> list[Line | None]:
+    """The features with the verdicts of earlier layers as the lines' rules."""
+    if not pre:
+        return feats
+    return [f._replace(rule=why) if f is not None and why else f for f, why in zip(feats, pre)]
 
 
 def _weight(f: Line, p: Params, scale: float = 1.0) -> float:
@@ -155,10 +240,7 @@ def _trim_edges(feats: list[Line | None], rules: Rules, pre: list[str | None] | 
                 p: Params) -> tuple[list[str | None], int]:
     """Extracted text: cut the leading/trailing runs of prompts and notices and what follows a
     comments or "related" heading, keep all in between; and where the kept text starts."""
-    if pre:
-        for f, why in zip(feats, pre):
-            if f is not None and why:
-                f.rule = why
+    feats = _with_pre(feats, pre)
     s, e = main_span(feats, p, extracted=True)
     s, e = _extend(feats, s, -1, -1), _extend(feats, e - 1, 1, len(feats)) + 1
     e = _cut(feats, rules, p, s, e, extracted=True)
@@ -319,15 +401,17 @@ def classify(lines: list[str], rules: Rules, p: Params,
     `pre` holds verdicts of earlier layers (site profile, learned template): those lines count as
     rule hits when locating the main text and stay removed.
     """
-    feats = features(lines, rules, p)
+    return classify_features(features(lines, rules, p), rules, p, pre)
+
+
+def classify_features(feats: list[Line | None], rules: Rules, p: Params,
+                      pre: list[str | None] | None = None) -> tuple[list[str | None], int]:
+    """`classify` of a page whose `features` are known."""
     if _extracted(feats, p):
         # Already extracted text (an extractor's output, a clean feed): its short lines are
         # headings and list items, not menus. Only trim the edges and what a rule is sure of.
         return _trim_edges(feats, rules, pre, p)
-    if pre:
-        for f, why in zip(feats, pre):
-            if f is not None and why:
-                f.rule = why
+    feats = _with_pre(feats, pre)
     s, e = main_span(feats, p)
     side = side_runs(feats, p, s, e)
     e = _cut(feats, rules, p, s, e)

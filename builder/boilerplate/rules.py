@@ -5,6 +5,9 @@ The built-in rules live in `rules.toml` beside this module; a user's extra rules
 Case-insensitive patterns are lowercased and matched case-sensitively against the lowercased line:
 Python's `re` skips an alternative whose first literal does not match only in case-sensitive mode,
 so a long alternation of word lists costs a few character tests instead of one trial per branch.
+
+A batch of lines is first screened as a whole (`Rules.screen`: RE2 over an Arrow column, Arrow
+set lookups of the word triggers); only the lines a screen flags are judged here one by one.
 """
 from __future__ import annotations
 
@@ -13,6 +16,11 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from builder.boilerplate.columns import matches, screen
 from builder.errors import BuilderError
 from builder.tomlfile import read_toml
 
@@ -40,6 +48,63 @@ class _Rule:
 
 
 @dataclass(frozen=True)
+class _Screen:
+    """Tests of all rules at once over a column of lines, admitting every line some rule hits
+    (and a few more): only the lines they flag are judged one by one."""
+    phrases: tuple[pa.Array, ...]          # per phrase length (1, 2, ...): the `words` phrases of that many words
+    limits: tuple[np.ndarray, ...]         # ... the largest word limit of their rules
+    firsts: tuple[pa.Array, ...]           # ... and their first words (a cheap pre-test)
+    last: pa.Array                         # `last_words`
+    last_limits: np.ndarray                # ... the largest word limit of their rules
+    regex: tuple[str | None, str | None]   # RE2: every screenable pattern, case-insensitive / case-sensitive
+    python: tuple[tuple[re.Pattern, str, bool], ...]  # (pattern, "starts"/"ends"/"patterns", lowercased) RE2 cannot run
+
+    def patterns(self, col: pa.Array, lines: list[str], items: np.ndarray, test: np.ndarray) -> np.ndarray:
+        """Per line of `col` (`lines` as Python strings) where `test` holds: may one of the rules'
+        regular expressions hit it, or its text after a list marker (`items`: list items, which
+        are judged without their two-character marker)?"""
+        hits = matches(col, self.regex[0]) | matches(col, self.regex[1])
+        if self.python:
+            for i in np.flatnonzero(test & ~hits).tolist():
+                hits[i] = self._python_hit(lines[i][2:] if items[i] else lines[i])
+        return hits & test
+
+    def words(self, tokens: pa.Array, parent: np.ndarray, n: np.ndarray, scale: float) -> np.ndarray:
+        """Per line: may one of the rules' `words` or `last_words` hit it? `tokens` are all lines'
+        casefolded word tokens in order, `parent` the line of each, `n` each line's number of
+        tokens; `scale` stretches the word limits as in `Rules.judge`."""
+        flags = np.zeros(len(n), dtype=bool)
+        within = n / scale
+        for size, (phrases, limits, firsts) in enumerate(zip(self.phrases, self.limits, self.firsts), 1):
+            at = np.flatnonzero(pc.is_in(tokens, value_set=firsts).to_numpy(zero_copy_only=False))
+            at = at[at + size <= len(parent)]
+            at = at[parent[at + size - 1] == parent[at]]
+            grams = tokens.take(at) if size == 1 else pc.binary_join_element_wise(
+                *(tokens.take(at + k) for k in range(size)), pa.scalar(" ", pa.large_string()))
+            self._mark(flags, parent[at], pc.index_in(grams, value_set=phrases), limits, within)
+        two = np.flatnonzero(n >= 2)
+        last = tokens.take(np.cumsum(n)[two] - 1)
+        self._mark(flags, two, pc.index_in(last, value_set=self.last), self.last_limits, within)
+        return flags
+
+    @staticmethod
+    def _mark(flags: np.ndarray, line: np.ndarray, found: pa.Array, limits: np.ndarray, within: np.ndarray) -> None:
+        """Flag the lines where a trigger was found (its index in `found`) and a rule of it admits the line's length."""
+        idx = pc.fill_null(found, -1).to_numpy()
+        hit = idx >= 0
+        line, idx = line[hit], idx[hit]
+        flags[line[within[line] <= limits[idx]]] = True
+
+    def _python_hit(self, line: str) -> bool:
+        low = line.lower()
+        for rx, kind, lower in self.python:
+            text = low if lower else line
+            if (rx.match(text) if kind == "starts" else rx.search(text[-_TAIL:] if kind == "ends" else text)):
+                return True
+        return False
+
+
+@dataclass(frozen=True)
 class Rules:
     """Compiled rules. Word triggers are looked up in a dict by the line's word n-grams, so a
     line costs a few set operations plus the anchored `starts` matches of the rules in range."""
@@ -53,6 +118,7 @@ class Rules:
     any_start: tuple[tuple[int, re.Pattern | None, re.Pattern | None], ...]  # (word limit, lowercased and case-sensitive `starts` admitting it)
     scan_rules: tuple[int, ...]            # rules with `ends` or `patterns`
     any_scan: tuple[re.Pattern | None, ...]  # all lowercased / case-sensitive `ends`, then `patterns`: one pre-test each
+    screen: _Screen                        # the same, over a column of lines at once
     # Verdicts of lines seen before: menus, footers and prompts recur across a site's pages.
     memo: dict[tuple[str, float], tuple[str | None, str | None, str | None]] = field(
         default_factory=dict, compare=False, repr=False)
@@ -75,24 +141,26 @@ class Rules:
         """Is cut rule `name` honoured on extracted text too?"""
         return next((r.in_extracted for r in self.rules if r.name == name), True)
 
-    def judge(self, line: str, tokens: list[str], scale: float,
-              source: str | None = None) -> tuple[str | None, str | None, str | None]:
+    def judge(self, line: str, tokens: list[str], scale: float, source: str | None = None,
+              patterns: bool = True) -> tuple[str | None, str | None, str | None]:
         """(drop rule, drop rule with word limits stretched by `scale`, cut rule) in one pass.
 
         `tokens` are the casefolded word tokens of `source` (default: `line`), the text `line` was
-        taken from (a list item with its marker): the verdict is remembered by source."""
+        taken from (a list item with its marker): the verdict is remembered by source.
+        `patterns=False` skips the rules' regular expressions: `screen` found none can match."""
         key = (source if source is not None else line, scale)
         verdict = self.memo.get(key)
         if verdict is None:
             if len(self.memo) >= _MEMO_LINES:
                 self.memo.clear()
-            verdict = self.memo[key] = self._judge(line, tokens, scale)
+            verdict = self.memo[key] = self._judge(line, tokens, scale, patterns)
         return verdict
 
-    def _judge(self, line: str, tokens: list[str], scale: float) -> tuple[str | None, str | None, str | None]:
+    def _judge(self, line: str, tokens: list[str], scale: float,
+               patterns: bool = True) -> tuple[str | None, str | None, str | None]:
         n = len(tokens)
         drop = wide = cut = None
-        for i in self._hits(line, tokens, n / scale):
+        for i in self._hits(line, tokens, n / scale, patterns):
             r = self.rules[i]
             if r.action == "cut":
                 if cut is None and n <= r.max_words:
@@ -103,8 +171,9 @@ class Rules:
                     drop = r.name
         return drop, wide, cut
 
-    def _hits(self, line: str, tokens: list[str], n: float) -> list[int]:
-        """Indices (file order) of the rules whose word limit admits n words and that hit the line."""
+    def _hits(self, line: str, tokens: list[str], n: float, patterns: bool = True) -> list[int]:
+        """Indices (file order) of the rules whose word limit admits n words and that hit the line
+        (by its words only when not `patterns`)."""
         if n > self.top_words:
             return []
         hit: set[int] = set()
@@ -122,6 +191,8 @@ class Rules:
                         for size in self.phrase_sizes:
                             if size > 1:
                                 hit.update(words.get(" ".join(tokens[k:k + size]), ()))
+        if not patterns:
+            return sorted(i for i in hit if n <= self.rules[i].max_words)
         # All `starts` of all rules in one anchored alternation per case mode: a line costs one
         # match; only on a hit are the rules tried one by one (a later rule may also match).
         low = line.lower()
@@ -241,7 +312,43 @@ def _compile(rules: dict, where: str) -> Rules:
                  frozenset(w.split()[0] for w in words), frozenset(w.split()[0] for w in words if " " in w),
                  max((r.max_words for r in compiled), default=0),
                  tuple(any_start), tuple(i for i, r in enumerate(compiled) if r.ends is not None or r.patterns is not None),
-                 any_scan)
+                 any_scan, _screen(rules, compiled, where, words, last_words))
+
+
+def _triggers(triggers: dict[str, list[int]], compiled: list[_Rule]) -> tuple[pa.Array, np.ndarray]:
+    """Trigger words as an Arrow set and the largest word limit of each one's rules."""
+    keys = sorted(triggers)
+    return (pa.array(keys, pa.large_string()),
+            np.array([max(compiled[i].max_words for i in triggers[k]) for k in keys], dtype=np.float64))
+
+
+def _screen(rules: dict, compiled: list[_Rule], where: str, words: dict[str, list[int]],
+            last_words: dict[str, list[int]]) -> _Screen:
+    """RE2 screens of all patterns (one per case mode) and Arrow sets of the word triggers."""
+    parts: tuple[list[str], list[str]] = ([], [])
+    python = []
+    for spec, r in zip(rules.values(), compiled):
+        for kind in ("starts", "ends", "patterns"):
+            for p in _strings(spec, kind, r.name, where):
+                src = f"(?:{p})$" if kind == "ends" else p
+                src = _lowered(src) if r.lower else src
+                rx = screen(src, anchors=False)
+                if rx is None:
+                    python.append((re.compile(src), kind, r.lower))
+                else:
+                    # A list item is judged without its marker: `starts` may match after two characters.
+                    parts[not r.lower].append(f"^(?:..)?(?:{rx})" if kind == "starts" else f"(?:{rx})")
+    # Case-insensitive patterns run on Python's lower() of a line, RE2's (?i) on the line: the same
+    # but for "İ", which lower() makes two characters: such lines are always judged.
+    ci = "(?i)" + "|".join(parts[0] + [r"\x{130}"]) if parts[0] else None
+    cs = "|".join(parts[1]) or None
+    by_size = [_triggers({w: ids for w, ids in words.items() if w.count(" ") == k}, compiled)
+               for k in range(max((w.count(" ") + 1 for w in words), default=0))]
+    firsts = [pa.array(sorted({w.split(" ")[0] for w in phrases.to_pylist()}), pa.large_string())
+              for phrases, _ in by_size]
+    last, last_limits = _triggers(last_words, compiled)
+    return _Screen(tuple(p for p, _ in by_size), tuple(l for _, l in by_size), tuple(firsts), last, last_limits,
+                   (ci, cs), tuple(python))
 
 
 @lru_cache(maxsize=8)

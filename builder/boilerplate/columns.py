@@ -1,0 +1,108 @@
+"""Lines as Arrow columns, and Python regular expressions carried over to RE2 (Arrow's engine).
+
+The single-page features are computed for a batch of pages at once: their lines become one
+Arrow string column and RE2 runs over it in C++, so Python touches only the few lines a test
+flags. RE2's `\\w`, `\\d` and `\\s` are ASCII-only while Python's are Unicode:
+- `WORDS` splits lines into exactly Python's `\\w+` tokens (its class is built from Python's own
+  `str.isalnum`, which also pins the Unicode version);
+- `screen` turns a rule's pattern into a cheap RE2 pattern that matches at least where Python's
+  does (a superset: Unicode classes widened to all non-ASCII characters, word boundaries
+  dropped); the lines it flags are then judged by the Python pattern itself. Constructs RE2
+  lacks (lookarounds, backreferences, inline flags) give None: the caller runs `re` instead.
+"""
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+# Python's `\s` (str.isspace) as an RE2 class body; a test checks it over all code points.
+SPACE = r"\t-\r\x1c-\x20\x{85}\x{a0}\x{1680}\x{2000}-\x{200a}\x{2028}\x{2029}\x{202f}\x{205f}\x{3000}"
+# Supersets of Python's classes, inside brackets: ASCII decides, any non-ASCII character may match.
+_WIDE = {"w": r"0-9A-Za-z_\x{80}-\x{10ffff}", "W": r"\x00-/:-@\[-^`{-\x{10ffff}",
+         "d": r"0-9\x{80}-\x{10ffff}", "D": r"\x00-/:-\x{10ffff}", "s": SPACE, "S": r"\x00-\x{10ffff}"}
+_PART = re.compile(r"\\.|\[\^?\]?(?:\\.|[^\]\\])*\]|\(\?P<|\(\?:|\(\?|\{,|.", re.DOTALL)
+_CLASS_ESCAPE = re.compile(r"\\.", re.DOTALL)
+
+
+@lru_cache(maxsize=1)
+def word_class() -> str:
+    """Python's `\\w` (str patterns) as an RE2 class body: the code points where str.isalnum holds, and `_`."""
+    member = np.fromiter((chr(i).isalnum() for i in range(0x110000)), dtype=bool, count=0x110000)
+    member[ord("_")] = True
+    edges = np.diff(member.astype(np.int8), prepend=np.int8(0), append=np.int8(0))
+    starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1) - 1
+    return "".join(f"\\x{{{s:x}}}-\\x{{{e:x}}}" if e > s else f"\\x{{{s:x}}}" for s, e in zip(starts, ends))
+
+
+def column(text: str) -> pa.LargeStringArray:
+    """The lines of `text` (split at "\\n", as str.split does) as one Arrow column, built from the
+    text's UTF-8 bytes without a Python object per line."""
+    data = np.frombuffer(text.encode("utf-8", "surrogatepass"), dtype=np.uint8)   # lone surrogates pass: none is a word character
+    breaks = np.flatnonzero(data == 10)
+    offsets = np.empty(len(breaks) + 2, dtype=np.int64)
+    offsets[0] = 0
+    offsets[1:-1] = breaks - np.arange(len(breaks))
+    offsets[-1] = len(data) - len(breaks)
+    values = data[data != 10] if len(breaks) else data
+    return pa.LargeStringArray.from_buffers(len(breaks) + 1, pa.py_buffer(offsets), pa.py_buffer(values))
+
+
+def matches(col: pa.Array, pattern: str | None) -> np.ndarray:
+    """Per line: does the RE2 `pattern` match somewhere in it (all False for None)."""
+    if pattern is None:
+        return np.zeros(len(col), dtype=bool)
+    return pc.match_substring_regex(col, pattern).to_numpy(zero_copy_only=False)
+
+
+def screen(pattern: str, anchors: bool = True) -> str | None:
+    """An RE2 pattern that matches every string the Python `pattern` matches (maybe more), or
+    None when RE2 cannot express it. `anchors=False` also drops `^` and `\\A`: for a pattern
+    Python searches in a line's tail only, screened on the whole line."""
+    out = []
+    for m in _PART.finditer(pattern):
+        part = m.group()
+        if part.startswith("[") and len(part) > 1:
+            part = _screen_class(part)
+            if part is None:
+                return None
+        elif part in ("(?", "{,"):
+            return None                  # lookarounds, backreferences, inline flags; Python's {,n}
+        elif part in ("\\b", "\\B") or (not anchors and part in ("^", "\\A")):
+            part = ""
+        elif part == "\\Z":
+            part = "\\z"
+        elif len(part) == 2 and part[0] == "\\" and part[1] in _WIDE:
+            part = f"[{_WIDE[part[1]]}]"
+        elif part[0] == "\\" and part[1:].isdigit():
+            return None                  # a backreference
+        out.append(part)
+    rx = "".join(out)
+    try:
+        pc.match_substring_regex(pa.array([""]), rx)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+    return rx
+
+
+def _screen_class(part: str) -> str | None:
+    """A bracketed class widened like `screen`; None for a shorthand inside a negated class
+    (its complement would be narrower) or a POSIX-looking class (Python reads it differently)."""
+    negated = part.startswith("[^")
+    if "[:" in part[1:]:
+        return None
+
+    def widen(m: re.Match) -> str:
+        if m.group()[1] in _WIDE:
+            if negated:
+                raise ValueError
+            return _WIDE[m.group()[1]]
+        return m.group()
+
+    try:
+        return _CLASS_ESCAPE.sub(widen, part)
+    except ValueError:
+        return None
