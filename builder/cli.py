@@ -141,7 +141,7 @@ def clean(inputs, output, config_path, explain, quiet):
     """
     from builder.pipeline import clean as run_clean, explain_lines
     result = run_clean(list(inputs), Path(output), _config(config_path), _reporter(quiet),
-                       explain=bool(explain))
+                       explain=frozenset(explain))
     for doc_id in explain:
         click.echo("\n".join(explain_lines(result.articles, doc_id)))
 

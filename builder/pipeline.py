@@ -3,17 +3,26 @@
 ingest -> extract (HTML) + normalise -> boilerplate (learned per site) -> dateline -> [pii] ->
 filters (language, quality) -> dedup -> publish.
 
-Per-document steps run on the engine (a process pool for large inputs); steps that need the whole
-corpus (learning site templates, LSH) run as passes over the collected batch. Every input
-document stays in the list from ingest to publish, so each ends up exactly once as kept, dropped or
-quarantined.
+The corpus streams through in passes: memory holds a window of documents, a Parquet row group and
+a few hundred bytes per document (ids, dedup outcomes), never the documents. Per-document steps run on
+the engine (a process pool for large inputs) one window of documents at a time; between the passes
+that need the whole corpus (site templates, dedup) the documents wait on disk (`builder.spill`):
+
+  pass 1: read -> extract + normalise -> count lines for the site templates -> spill
+  pass 2: spill -> boilerplate + dateline + filters -> dedup index -> spill  (`clean`: -> JSONL)
+  pass 3: spill + dedup outcomes (+ the previous release's kept articles) -> release shards
+
+Every pass sees every document in input order, so each ends up exactly once as kept, dropped or
+quarantined, and the release is the same as if the whole corpus had been held in memory.
 """
 from __future__ import annotations
 
 import functools
 import json
+import os
 import tempfile
 import time
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,18 +30,22 @@ from builder import boilerplate, filters, normalize
 from builder.article import Article
 from builder.boilerplate import SiteTemplate
 from builder.config import Config
-from builder.dedup import dedup_articles, dedup_jsonl
-from builder.engines.local import map_ordered
+from builder.dedup import ArticleDedup, apply_outcome, dedup_jsonl
+from builder.engines.local import batched, map_ordered
 from builder.errors import BuilderError
 from builder.extract import extract_html
 from builder.ingest import read_inputs
-from builder.progress import Reporter, count_outcomes
+from builder.progress import Outcomes, Reporter
 from builder.publish import ReleaseExtras, input_fingerprint, publish_release
-from builder.publish.parquet import read_kept_articles
-from builder.publish.versions import check_unpublished, locate_previous
+from builder.publish.parquet import ReleasePlan, carried_clusters, is_kept, kept_ids, read_kept_articles
 from builder.publish.pii import redact
+from builder.publish.versions import check_unpublished, locate_previous
+from builder.spill import Spill
 
-_BATCH = 32  # articles of one site per engine task
+_BATCH = 64      # articles per engine task in pass 2, cleaned together
+_WINDOW = 1024   # documents per engine call and per spill batch: what a pass holds in memory
+
+Explain = bool | frozenset[str]   # keep the removed lines of every article (True) or of these ids
 
 
 def _prepare(a: Article, cfg: Config) -> Article:
@@ -51,81 +64,121 @@ def _finish(a: Article, cfg: Config) -> None:
         a.text = redact(a.text)
 
 
-def _clean_batch(task: tuple[SiteTemplate | None, list[Article]], cleaner: boilerplate.Cleaner | None,
-                 cfg: Config, explain: bool) -> list[Article]:
-    """Second pass over one site's batch, with its learned template: boilerplate, dateline, filters."""
-    template, batch = task
+def _explains(explain: Explain, doc_id: str) -> bool:
+    return explain is True or (bool(explain) and doc_id in explain)
+
+
+def _clean_batch(task: tuple[list[SiteTemplate | None], list[Article]], cleaner: boilerplate.Cleaner | None,
+                 cfg: Config, explain: Explain) -> list[Article]:
+    """Second pass over a batch of alive articles, each with its site's learned template:
+    boilerplate (all pages of the batch at once), dateline, filters."""
+    templates, batch = task
+    if cleaner is not None:
+        cleaner.apply_many(batch, templates)
     for a in batch:
-        if cleaner is not None:
-            cleaner.apply(a, template)
-            if not explain:
-                a.removed = []  # as large as the kept text: hold it only when someone will read it
+        if cleaner is not None and not _explains(explain, a.id):
+            a.removed = []  # as large as the kept text: hold it only when someone will read it
         _finish(a, cfg)
     filters.apply_filters(batch, cfg.filters)
     return batch
 
 
-def _site_batches(articles: list[Article], templates: dict[str, SiteTemplate], size: int):
-    """(positions, (template, articles)) per batch of one site's alive articles: a worker gets each
-    site's template once per batch, not once per article."""
-    by_site: dict[str, list[int]] = {}
-    for i, a in enumerate(articles):
-        if a.alive:
-            by_site.setdefault(a.site or "", []).append(i)
-    for site, positions in by_site.items():
-        for start in range(0, len(positions), size):
-            chunk = positions[start:start + size]
-            yield chunk, (templates.get(site), [articles[i] for i in chunk])
+def _batches(articles: list[Article], templates: dict[str, SiteTemplate], size: int):
+    """(positions, (templates, articles)) per batch of alive articles, in order. A site's template
+    is pickled once per batch however many of its pages the batch holds."""
+    alive = [i for i, a in enumerate(articles) if a.alive]
+    for start in range(0, len(alive), size):
+        chunk = alive[start:start + size]
+        yield chunk, ([templates.get(articles[i].site or "") for i in chunk], [articles[i] for i in chunk])
+
+
+class _Cleaning:
+    """The clean stage over a stream: `normalise` (pass 1), `learn`, then `clean` (pass 2)."""
+
+    def __init__(self, cfg: Config, reporter: Reporter, explain: Explain):
+        self.cfg, self.reporter, self.explain = cfg, reporter, explain
+        self.cleaner = boilerplate.Cleaner(cfg.boilerplate) if cfg.boilerplate.enabled else None
+        learn = self.cleaner is not None and cfg.boilerplate.learn_templates
+        self.learner = self.cleaner.learner() if learn else None
+        self.templates: dict[str, SiteTemplate] = {}
+        self.timings: dict[str, float] = {}
+
+    def normalise(self, docs: Iterable[Article], spill: Spill) -> int:
+        """Pass 1: extract + normalise on the engine; every page counts towards its site's template
+        (a site with too few pages gets none, as with `learn_templates`); all go to `spill`."""
+        t = time.perf_counter()
+        with spill:
+            for a in self.reporter.track(self._prepared(docs), "normalise"):
+                if self.learner is not None:
+                    self.learner.observe(a)
+                spill.write(a)
+        self.timings["normalise"] = time.perf_counter() - t
+        return spill.count
+
+    def _prepared(self, docs: Iterable[Article]) -> Iterator[Article]:
+        prepare = functools.partial(_prepare, cfg=self.cfg)
+        seen = 0
+        for window in batched(docs, _WINDOW):
+            # the pool-or-not threshold counts the corpus so far, not one window: the last few
+            # documents of a large corpus do not load every model into this process
+            seen += len(window)
+            yield from map_ordered(prepare, window, self.cfg.engine, docs=seen)
+
+    def learn(self) -> None:
+        t = time.perf_counter()
+        if self.learner is not None:
+            with self.reporter.stage("boilerplate: learning site templates"):
+                self.templates = self.learner.finalize()
+        self.timings["learn_templates"] = time.perf_counter() - t
+
+    def clean(self, spill: Spill) -> Iterator[Article]:
+        """Pass 2, window by window on the engine: boilerplate with the site's template, dateline,
+        filters. Yields every spilled article, in spill order."""
+        t = time.perf_counter()
+        work = functools.partial(_clean_batch, cleaner=self.cleaner, cfg=self.cfg, explain=self.explain)
+        alive = dropped = 0
+        for window in spill.read():
+            before = sum(a.alive for a in window)
+            alive += before
+            batches = list(_batches(window, self.templates, _BATCH))
+            done = map_ordered(work, [task for _, task in batches], self.cfg.engine, docs=alive)
+            for (positions, _), cleaned in zip(batches, done, strict=True):
+                for i, a in zip(positions, cleaned):
+                    window[i] = a
+            dropped += before - sum(a.alive for a in window)
+            yield from window
+        # the time of the whole pass, including what the consumer did with the articles
+        self.timings["clean"] = time.perf_counter() - t
+        self.reporter.note(f"clean: {len(self.templates)} site templates, {dropped} of {alive} documents "
+                           f"dropped by the filters, in {self.timings['learn_templates'] + self.timings['clean']:.1f} s")
+
+    def audit(self) -> dict[str, dict]:
+        return {site: tpl.to_dict() for site, tpl in self.templates.items() if tpl.lines}
 
 
 @dataclass
 class CleanResult:
-    articles: list[Article]
+    articles: list[Article]            # `clean`: only the explained ones; `run_clean`: all
     templates: dict[str, dict] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
+    counts: dict = field(default_factory=dict)
 
 
 def run_clean(articles: list[Article], cfg: Config, reporter: Reporter | None = None,
-              explain: bool = False) -> CleanResult:
-    """Clean every alive article in place; keeps list order and every document.
-
-    Two passes, both on the engine where they are per document: extract + normalise, then (after
-    the site templates are learned from the normalised pages in this process) boilerplate,
-    dateline and filters. `explain`: keep each article's removed lines (`Article.removed`).
-    """
-    reporter = reporter or Reporter()
-    timings: dict[str, float] = {}
-    t = time.perf_counter()
-    prepared = map_ordered(functools.partial(_prepare, cfg=cfg), articles, cfg.engine)
-    articles[:] = list(reporter.track(prepared, "normalise", total=len(articles)))
-    timings["normalise"] = time.perf_counter() - t
-
-    t = time.perf_counter()
-    cleaner = boilerplate.Cleaner(cfg.boilerplate) if cfg.boilerplate.enabled else None
-    templates: dict[str, SiteTemplate] = {}
-    if cleaner is not None and cfg.boilerplate.learn_templates:
-        with reporter.stage("boilerplate: learning site templates"):
-            templates = boilerplate.learn_templates([a for a in articles if a.alive], cleaner)
-    timings["learn_templates"] = time.perf_counter() - t
-
-    t = time.perf_counter()
-    alive = sum(a.alive for a in articles)
-    batches = list(_site_batches(articles, templates, _BATCH))
-    work = functools.partial(_clean_batch, cleaner=cleaner, cfg=cfg, explain=explain)
-    done = map_ordered(work, [task for _, task in batches], cfg.engine, docs=alive)
-    for (positions, _), cleaned in zip(batches, reporter.track(done, "clean", total=len(batches))):
-        for i, a in zip(positions, cleaned):
-            articles[i] = a
-    timings["clean"] = time.perf_counter() - t
-    dropped = alive - sum(a.alive for a in articles)
-    reporter.note(f"clean: {len(templates)} site templates, {dropped} of {alive} documents dropped "
-                  f"by the filters, in {timings['learn_templates'] + timings['clean']:.1f} s")
-    audit = {site: tpl.to_dict() for site, tpl in templates.items() if tpl.lines}
-    return CleanResult(articles, audit, timings)
+              explain: Explain = False) -> CleanResult:
+    """Clean every alive article of a list in memory (replaced in place); keeps order and every
+    document. `explain`: keep the removed lines (`Article.removed`) of all, or of these ids."""
+    cleaning = _Cleaning(cfg, reporter or Reporter(), explain)
+    with tempfile.TemporaryDirectory(prefix="builder-") as tmp:
+        spill = Spill(Path(tmp) / "normalised.arrows", _WINDOW)
+        cleaning.normalise(articles, spill)
+        cleaning.learn()
+        articles[:] = cleaning.clean(spill)
+    return CleanResult(articles, cleaning.audit(), cleaning.timings)
 
 
 def clean_articles(articles: list[Article], cfg: Config) -> list[Article]:
-    """The clean stage as a plain function (what `builder clean` and the benchmarks call)."""
+    """The clean stage as a plain function (what the benchmarks call)."""
     return run_clean(articles, cfg, explain=True).articles
 
 
@@ -148,27 +201,38 @@ def _check_writable(folder: Path) -> None:
         raise BuilderError(f"cannot write to {folder}: {e.strerror or e}") from None
 
 
-def _read(paths: list[Path], cfg: Config, reporter: Reporter) -> list[Article]:
-    articles = list(reporter.track(read_inputs(paths, cfg.ingest), "read"))
-    if not articles:
-        raise BuilderError(f"no documents found in: {', '.join(map(str, paths))}")
-    return articles
+def _no_documents(paths: list[Path]) -> BuilderError:
+    return BuilderError(f"no documents found in: {', '.join(map(str, paths))}")
 
 
 def clean(inputs: list[str | Path], output: Path, cfg: Config,
-          reporter: Reporter | None = None, explain: bool = False) -> CleanResult:
-    """`builder clean`: one JSONL line per input document, input order (`explain`: keep the
-    removed lines of every article for `explain_lines`)."""
+          reporter: Reporter | None = None, explain: Explain = False) -> CleanResult:
+    """`builder clean`: one JSONL line per input document, input order. The result holds the
+    articles named by `explain` (all if True), with their removed lines, for `explain_lines`."""
     reporter = reporter or Reporter()
     paths = _existing(inputs)
     _check_writable(output.parent)
-    articles = _read(paths, cfg, reporter)
-    result = run_clean(articles, cfg, reporter, explain=explain)
-    with open(output, "w", encoding="utf-8") as f:
-        for a in articles:
-            f.write(json.dumps(a.clean_record(), ensure_ascii=False) + "\n")
-    reporter.summary(articles, "builder clean")
-    return result
+    cleaning = _Cleaning(cfg, reporter, explain)
+    outcomes, explained = Outcomes(), []
+    with tempfile.TemporaryDirectory(prefix="builder-") as tmp:
+        spill = Spill(Path(tmp) / "normalised.arrows", _WINDOW)
+        if not cleaning.normalise(read_inputs(paths, cfg.ingest), spill):
+            raise _no_documents(paths)
+        cleaning.learn()
+        # written next to the output and renamed: a failed run leaves no half file
+        part = output.with_name(f".{output.name}.{os.getpid()}.part")
+        try:
+            with open(part, "w", encoding="utf-8") as f:
+                for a in reporter.track(cleaning.clean(spill), "clean", total=spill.count):
+                    f.write(json.dumps(a.clean_record(), ensure_ascii=False) + "\n")
+                    outcomes.add(a)
+                    if _explains(explain, a.id):
+                        explained.append(a)
+            os.replace(part, output)
+        finally:
+            part.unlink(missing_ok=True)
+    reporter.summary(outcomes.counts(), "builder clean")
+    return CleanResult(explained, cleaning.audit(), cleaning.timings, outcomes.counts())
 
 
 def explain_lines(articles: list[Article], doc_id: str) -> list[str]:
@@ -221,26 +285,86 @@ def build(cfg: Config, inputs: list[str | Path] | None = None, output: Path | No
         check_unpublished(output / cfg.release.name, version)
     _check_writable(output)
     t0 = time.perf_counter()
-    articles = _read(paths, cfg, reporter)
-    result = run_clean(articles, cfg, reporter)
+    cleaning = _Cleaning(cfg, reporter, explain=False)
+    with tempfile.TemporaryDirectory(prefix="builder-") as tmp:
+        # An explicit --previous makes this build an increment: the earlier release's kept articles
+        # carry over unless this build supplies the same id again (then the new text replaces it).
+        previous_ids = kept_ids(prev_dir) if prev_dir else set()
+        again: set[str] = set()
+        docs = read_inputs(paths, cfg.ingest)
+        if previous_ids:
+            docs = _noting(docs, previous_ids, again)
+        normalised = Spill(Path(tmp) / "normalised.arrows", _WINDOW)
+        n = cleaning.normalise(docs, normalised)
+        if not n:
+            raise _no_documents(paths)
+        cleaning.learn()
 
-    t = time.perf_counter()
-    report = None
-    if cfg.dedup.enabled:
-        with reporter.stage("dedup: exact and near duplicates"):
-            report = dedup_articles(articles, cfg.dedup, previous=prev_dir)
-        reporter.note(f"dedup: {report.exact} exact and {report.near} near duplicates, "
-                      f"{report.clusters} clusters, in {time.perf_counter() - t:.1f} s")
-    result.timings["dedup"] = time.perf_counter() - t
-    # An explicit --previous makes this build an increment: the earlier release's kept articles
-    # carry over unless this build supplies the same id again (then the new text replaces it).
-    carried = read_kept_articles(prev_dir, {a.id for a in articles}) if prev_dir else []
+        # pass 2 feeds the dedup index; the plan counts what the shard writers must know up front
+        dedup = ArticleDedup(cfg.dedup, previous=prev_dir) if cfg.dedup.enabled else None
+        plan = ReleasePlan(documents=n, kept=0)
+        cleaned = Spill(Path(tmp) / "cleaned.arrows", _WINDOW)
+        t, dedup_seconds = time.perf_counter(), 0.0
+        with cleaned:
+            for a in reporter.track(cleaning.clean(normalised), "clean", total=n):
+                if a.alive and dedup is not None:
+                    d = time.perf_counter()
+                    dedup.add(a)
+                    dedup_seconds += time.perf_counter() - d
+                else:
+                    _count(plan, a.cluster_id, is_kept(a))
+                cleaned.write(a)
+        normalised.path.unlink()
+        cleaning.timings["clean"] = time.perf_counter() - t - dedup_seconds
 
-    stats = {"timings": result.timings, "documents": len(articles),
-             "seconds": time.perf_counter() - t0}
-    extras = ReleaseExtras(templates=result.templates, dedup=report, stats=stats)
-    release = publish_release(
-        articles + carried, cfg, output=output, version=version, previous=prev_dir,
-        input_fingerprint=input_fingerprint(paths), extras=extras, progress=reporter.live)
-    reporter.summary(articles, "builder build")
-    return BuildResult(release, count_outcomes(articles))
+        t = time.perf_counter()
+        report, outcomes = None, []
+        if dedup is not None:
+            with reporter.stage("dedup: exact and near duplicates"):
+                outcomes, report = dedup.finish()
+            for o in outcomes:
+                _count(plan, o.cluster_id, not o.reason and o.duplicate_of is None)
+            reporter.note(f"dedup: {report.exact} exact and {report.near} near duplicates, "
+                          f"{report.clusters} clusters, in {time.perf_counter() - t + dedup_seconds:.1f} s")
+        cleaning.timings["dedup"] = time.perf_counter() - t + dedup_seconds
+        if prev_dir:
+            carried, sizes = carried_clusters(prev_dir, again)
+            plan.documents += carried
+            plan.kept += carried
+            plan.cluster_sizes.update(sizes)
+
+        counted = Outcomes()
+
+        def release_order() -> Iterator[Article]:
+            """This build's articles with their dedup outcomes, input order, then the carried ones."""
+            results = iter(outcomes)
+            for batch in cleaned.read():
+                for a in batch:
+                    if a.alive and dedup is not None:
+                        apply_outcome(a, next(results))
+                    counted.add(a)
+                    yield a
+            if prev_dir:
+                yield from read_kept_articles(prev_dir, again)
+
+        stats = {"timings": cleaning.timings, "documents": n, "seconds": time.perf_counter() - t0}
+        extras = ReleaseExtras(templates=cleaning.audit(), dedup=report, stats=stats)
+        release = publish_release(
+            release_order(), cfg, output=output, version=version, previous=prev_dir,
+            input_fingerprint=input_fingerprint(paths), extras=extras, progress=reporter.live, plan=plan)
+    reporter.summary(counted.counts(), "builder build")
+    return BuildResult(release, counted.counts())
+
+
+def _count(plan: ReleasePlan, cluster_id: str | None, kept: bool) -> None:
+    plan.kept += kept
+    if cluster_id is not None:
+        plan.cluster_sizes[cluster_id] += 1
+
+
+def _noting(docs: Iterable[Article], ids: Collection[str], found: set[str]) -> Iterator[Article]:
+    """`docs`, adding to `found` the id of each that is in `ids`."""
+    for a in docs:
+        if a.id in ids:
+            found.add(a.id)
+        yield a

@@ -36,8 +36,8 @@ class Reporter:
     def note(self, message: str) -> None:
         pass
 
-    def summary(self, articles: list[Article], title: str) -> None:
-        pass
+    def summary(self, counts: dict, title: str) -> None:
+        """The end-of-run table, from `Outcomes.counts()`."""
 
 
 class ConsoleReporter(Reporter):
@@ -71,23 +71,36 @@ class ConsoleReporter(Reporter):
     def note(self, message):
         self.console.print(message)
 
-    def summary(self, articles, title):
-        self.console.print(summary_table(articles, title))
+    def summary(self, counts, title):
+        self.console.print(summary_table(counts, title))
+
+
+class Outcomes:
+    """read / kept / dropped-by-reason / duplicates / quarantined, counted one article at a time,
+    for tables and manifests."""
+
+    def __init__(self) -> None:
+        self.by_status: Counter = Counter()
+        self.by_reason: Counter = Counter()
+
+    def add(self, a: Article) -> None:
+        self.by_status[a.status] += 1
+        if a.reason:
+            self.by_reason[f"{a.status}:{a.reason}"] += 1
+
+    def counts(self) -> dict:
+        return {"read": sum(self.by_status.values()), "status": dict(sorted(self.by_status.items())),
+                "reason": dict(sorted(self.by_reason.items()))}
 
 
 def count_outcomes(articles: Iterable[Article]) -> dict:
-    """read / kept / dropped-by-reason / duplicates / quarantined, for tables and manifests."""
-    by_status, by_reason = Counter(), Counter()
+    outcomes = Outcomes()
     for a in articles:
-        by_status[a.status] += 1
-        if a.reason:
-            by_reason[f"{a.status}:{a.reason}"] += 1
-    return {"read": sum(by_status.values()), "status": dict(sorted(by_status.items())),
-            "reason": dict(sorted(by_reason.items()))}
+        outcomes.add(a)
+    return outcomes.counts()
 
 
-def summary_table(articles: list[Article], title: str) -> Table:
-    counts = count_outcomes(articles)
+def summary_table(counts: dict, title: str) -> Table:
     table = Table(title=title, show_header=True, header_style="bold")
     table.add_column("documents")
     table.add_column("count", justify="right")

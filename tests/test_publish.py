@@ -3,10 +3,12 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import subprocess
 import sys
 from pathlib import Path
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from huggingface_hub import DatasetCard
@@ -17,10 +19,11 @@ from builder.errors import BuilderError
 from builder.publish import ReleaseExtras, input_fingerprint, publish_release
 from builder.publish.hub import push_release
 from builder.publish.manifest import sha256_file
+from builder.publish.parquet import ReleasePlan, ShardWriter
 from builder.publish.pii import find_pii, redact
 
 sys.path.insert(0, str(Path(__file__).parent / "fixtures" / "publish"))
-from publish_factory import TEMPLATES, FakeDedup, corpus  # noqa: E402
+from publish_factory import TEMPLATES, FakeDedup, corpus, words  # noqa: E402
 
 
 def small_cfg() -> Config:
@@ -131,6 +134,69 @@ def test_versions_bump_refuse_and_auto_previous(tmp_path):
     with pytest.raises(BuilderError):
         publish(out, version="one")
     assert publish(tmp_path / "fresh", version="v0.3.0").name == "0.3.0"
+
+
+def test_streamed_articles_with_a_plan_give_the_same_release(tmp_path, release):
+    arts = corpus(range(20))
+    streamed = publish_release(iter(arts), small_cfg(), output=tmp_path, version=None, previous=None,
+                               input_fingerprint="fp", plan=ReleasePlan.of(arts),
+                               extras=ReleaseExtras(templates=TEMPLATES, dedup=FakeDedup(), stats={}))
+    first, second = files(release), files(streamed)
+    first.pop("build-info.json")
+    second.pop("build-info.json")
+    assert first == second
+
+
+def shard_rows(n: int, seed: int, words_per_row: int = 30) -> list[dict]:
+    rng = random.Random(seed)
+    rows = []
+    for i in range(n):
+        row = {f.name: None for f in DATA_SCHEMA}
+        row.update(id=f"d{i}", text=words(seed + i, rng.randint(0, words_per_row)), content_hash=f"h{i}",
+                   n_words=rng.randint(0, 900), lang_score=rng.choice([None, rng.random()]),
+                   site=rng.choice([None, "ä.example", "b.example"]), cluster_size=rng.choice([None, 2]))
+        rows.append(row)
+    return rows
+
+
+@pytest.mark.parametrize("n, shard, group, words_per_row", [
+    (0, 8, 3, 30), (1, 8, 3, 30), (3, 8, 3, 30), (8, 8, 3, 30), (9, 8, 3, 30), (17, 8, 3, 30), (24, 8, 3, 30),
+    # row groups of several Arrow batches, with data pages of 1 MB cut inside them
+    (7000, 6000, 2500, 300)])
+def test_shard_writer_matches_whole_shard_tables(tmp_path, n, shard, group, words_per_row):
+    # rows added one by one give the files (and Arrow size) of writing each shard's table at once
+    cfg = small_cfg().publish
+    cfg.shard_rows, cfg.row_group_rows = shard, group
+    rows = shard_rows(n, seed=n, words_per_row=words_per_row)
+    writer = ShardWriter(DATA_SCHEMA, tmp_path / "stream", "train", n, cfg)
+    for row in rows:
+        writer.add(row)
+    paths, nbytes = writer.close()
+    shards = [rows[i:i + cfg.shard_rows] for i in range(0, n, cfg.shard_rows)] or [[]]
+    assert [p.name for p in paths] == [f"train-{i:05d}-of-{len(shards):05d}.parquet" for i in range(len(shards))]
+    expected = 0
+    for path, chunk in zip(paths, shards):
+        table = pa.Table.from_pylist(chunk, schema=DATA_SCHEMA)
+        pq.write_table(table, tmp_path / "whole.parquet", row_group_size=cfg.row_group_rows,
+                       compression=cfg.compression, compression_level=cfg.compression_level,
+                       write_page_index=True, write_statistics=True, use_dictionary=True)
+        assert path.read_bytes() == (tmp_path / "whole.parquet").read_bytes()
+        expected += table.nbytes
+    assert nbytes == expected
+
+
+def test_shard_writer_refuses_rows_beyond_or_short_of_the_plan(tmp_path):
+    cfg = small_cfg().publish
+    rows = shard_rows(3, seed=1)
+    over = ShardWriter(DATA_SCHEMA, tmp_path / "over", "train", 2, cfg)
+    over.add(rows[0])
+    over.add(rows[1])
+    with pytest.raises(BuilderError, match="more than the 2 rows planned"):
+        over.add(rows[2])
+    short = ShardWriter(DATA_SCHEMA, tmp_path / "short", "train", 3, cfg)
+    short.add(rows[0])
+    with pytest.raises(BuilderError, match="1 rows written, 3 planned"):
+        short.close()
 
 
 def test_failed_publish_leaves_nothing(tmp_path):

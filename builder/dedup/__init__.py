@@ -1,7 +1,8 @@
 """Exact and near-duplicate detection: content hash, MinHash LSH, verified merges, union-find clusters.
 
-Public entry points: `dedup_articles` (the pipeline's step, over Articles in memory) and
-`dedup_jsonl` (the `builder dedup` command, streaming). Both return or build a `DedupReport`.
+Public entry points: `ArticleDedup` + `apply_outcome` (the pipeline's step over a stream of
+Articles), `dedup_articles` (the same over a list in memory) and `dedup_jsonl` (the `builder dedup`
+command, streaming). Each gives a `DedupReport`.
 """
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ from builder.dedup.lsh import detection_curve, detection_probability
 from builder.dedup.previous import write_sidecar
 from builder.errors import BuilderError
 
-__all__ = ["DedupReport", "dedup_articles", "dedup_jsonl"]
+__all__ = ["ArticleDedup", "DedupReport", "apply_outcome", "dedup_articles", "dedup_jsonl"]
 
 
 class DedupReport:
@@ -74,19 +75,47 @@ def _check(cfg: DedupConfig, threshold: float | None) -> None:
         raise BuilderError("dedup.guard_segments, batch_size and max_bucket must be >= 1, lsh_recall in (0, 1)")
 
 
+class ArticleDedup:
+    """The pipeline's dedup step over a stream: `add` the alive articles in order (only id, text and
+    date are kept, in batches of `cfg.batch_size`), then `finish` gives one Outcome per article added."""
+
+    def __init__(self, cfg: DedupConfig, previous: Path | None = None):
+        _check(cfg, None)
+        self.cfg = cfg
+        self.index = DedupIndex(cfg, previous=previous)
+        self._batch: list[Doc] = []
+
+    def add(self, a: Article) -> None:
+        self._batch.append(Doc(a.id, a.text, a.published_at))
+        if len(self._batch) == self.cfg.batch_size:
+            self.index.add(self._batch)
+            self._batch = []
+
+    def finish(self) -> tuple[list[Outcome], DedupReport]:
+        if self._batch:
+            self.index.add(self._batch)
+            self._batch = []
+        outcomes = self.index.finish()
+        return outcomes, DedupReport(self.index, outcomes)
+
+
+def apply_outcome(a: Article, o: Outcome) -> None:
+    """Record an article's dedup outcome on it; a duplicate is dropped (exact_duplicate / near_duplicate)."""
+    a.content_hash, a.cluster_id, a.duplicate_of, a.similarity = o.content_hash, o.cluster_id, o.duplicate_of, o.similarity
+    if o.reason:
+        a.drop(o.reason)
+
+
 def dedup_articles(articles: list[Article], cfg: DedupConfig, previous: Path | None = None) -> DedupReport:
     """Cluster the alive articles; drop every duplicate (exact_duplicate / near_duplicate)."""
-    _check(cfg, None)
+    dedup = ArticleDedup(cfg, previous)
     alive = [a for a in articles if a.alive]
-    index = DedupIndex(cfg, previous=previous)
-    for start in range(0, len(alive), cfg.batch_size):
-        index.add([Doc(a.id, a.text, a.published_at) for a in alive[start:start + cfg.batch_size]])
-    outcomes = index.finish()
+    for a in alive:
+        dedup.add(a)
+    outcomes, report = dedup.finish()
     for a, o in zip(alive, outcomes):
-        a.content_hash, a.cluster_id, a.duplicate_of, a.similarity = o.content_hash, o.cluster_id, o.duplicate_of, o.similarity
-        if o.reason:
-            a.drop(o.reason)
-    return DedupReport(index, outcomes)
+        apply_outcome(a, o)
+    return report
 
 
 def dedup_jsonl(inputs: list[Path], output: Path, cfg: DedupConfig, threshold: float | None = None,

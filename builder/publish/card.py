@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import statistics
 from collections import Counter
+from collections.abc import Sequence
 from pathlib import Path
 from string import Template
 
@@ -17,10 +18,10 @@ import pyarrow as pa
 from huggingface_hub import DatasetCard, DatasetCardData
 
 import builder
-from builder.article import DATA_SCHEMA, Article, n_words
+from builder.article import DATA_SCHEMA
 from builder.config import Config
 from builder.errors import BuilderError
-from builder.publish.parquet import audit_reason, is_kept
+from builder.publish.summary import ReleaseSummary
 
 _DTYPES = {pa.string(): "string", pa.float32(): "float32", pa.int32(): "int32"}
 _SIZES = [(1_000, "n<1K"), (10_000, "1K<n<10K"), (100_000, "10K<n<100K"), (1_000_000, "100K<n<1M"),
@@ -85,7 +86,7 @@ def _table(header: tuple[str, str], counts: Counter, total: int, top: int = 30) 
     return "\n".join(lines)
 
 
-def _lengths(words: list[int]) -> str:
+def _lengths(words: Sequence[int]) -> str:
     if not words:
         return "_no kept documents_"
     qs = statistics.quantiles(words, n=10, method="inclusive") if len(words) > 1 else [words[0]] * 9
@@ -118,26 +119,23 @@ def _dedup(dedup, duplicates: int) -> str:
     return line + ". The cluster sidecar is under `dedup/`."
 
 
-def render_card(articles: list[Article], cfg: Config, *, version: str, previous: str | None,
+def render_card(summary: ReleaseSummary, cfg: Config, *, version: str, previous: str | None,
                 input_fp: str, num_bytes: int, download_size: int, plots: dict[str, str],
                 dedup) -> DatasetCard:
-    kept = [a for a in articles if is_kept(a)]
-    removed = [a for a in articles if not is_kept(a)]
-    duplicates = sum(1 for a in removed if a.duplicate_of)
-    langs = Counter(a.lang or "unknown" for a in kept)
-    passed = len(kept) + duplicates
+    duplicates, kept, removed = summary.duplicates, summary.kept, summary.removed
+    langs = summary.langs
+    passed = kept + duplicates
     values = {
         "pretty_name": cfg.release.pretty_name, "description": cfg.release.description,
         "version": version, "builder_version": builder.__version__,
         "previous_line": f"Previous version: {previous}." if previous else "First version.",
         "config_hash": cfg.hash(), "input_fingerprint": input_fp,
-        "inputs": len(articles), "kept": len(kept), "removed": len(removed), "duplicates": duplicates,
+        "inputs": summary.documents, "kept": kept, "removed": removed, "duplicates": duplicates,
         "dedup_rate": f"{duplicates / passed:.1%}" if passed else "n/a",
-        "sites_table": _table(("site", "documents"), Counter(a.site or "unknown" for a in kept), len(kept)),
-        "langs_table": _table(("language", "documents"), langs, len(kept)),
-        "lengths_table": _lengths([n_words(a.text) for a in kept]),
-        "reasons_table": _table(("reason", "documents"), Counter(audit_reason(a) for a in removed),
-                                len(removed)),
+        "sites_table": _table(("site", "documents"), summary.sites, kept),
+        "langs_table": _table(("language", "documents"), langs, kept),
+        "lengths_table": _lengths(summary.n_words),
+        "reasons_table": _table(("reason", "documents"), summary.reasons, removed),
         "plots_section": _plots(plots),
         "pipeline_section": PIPELINE,
         "dedup_section": _dedup(dedup, duplicates),
@@ -147,5 +145,5 @@ def render_card(articles: list[Article], cfg: Config, *, version: str, previous:
         "license": cfg.release.license,
     }
     body = Template(template_path(cfg).read_text(encoding="utf-8")).safe_substitute(values)
-    data = card_data(cfg, langs, len(kept), num_bytes, download_size)
+    data = card_data(cfg, langs, kept, num_bytes, download_size)
     return DatasetCard(f"---\n{data.to_yaml()}\n---\n\n{body.strip()}\n")

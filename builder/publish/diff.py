@@ -10,6 +10,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pyarrow as pa
+import pyarrow.compute as pc
+
 from builder.errors import BuilderError
 from builder.publish.manifest import read_manifest
 from builder.publish.parquet import read_columns
@@ -64,26 +67,40 @@ class ReleaseDiff:
         return "\n".join(out)
 
 
-def _kept(release: Path) -> list[dict]:
+def _kept(release: Path) -> pa.Table:
     shards = sorted((release / "data").glob("train-*.parquet"))
     try:
-        return read_columns(shards, ["id", "content_hash", "site", "lang"]).to_pylist()
+        return _strings(read_columns(shards, ["id", "content_hash", "site", "lang"]))
     except Exception as e:  # any unreadable shard: pyarrow raises several types
         raise BuilderError(f"cannot read the data of {release}: {e}") from None
 
 
-def _audit_reasons(release: Path) -> dict[str, str]:
+def _strings(table: pa.Table) -> pa.Table:
+    """Every column as strings (what they are), also when no shard gave them a type."""
+    return table.cast(pa.schema([pa.field(name, pa.string()) for name in table.column_names]))
+
+
+def _audit_reasons(release: Path, ids: list[str]) -> dict[str, str]:
+    """The audit reason of each of `ids` found in the release's audit."""
     shards = sorted((release / "audit").glob("removed-*.parquet"))
     try:
-        rows = read_columns(shards, ["id", "reason", "duplicate_of"]).to_pylist()
+        table = _strings(read_columns(shards, ["id", "reason", "duplicate_of"]))
     except Exception as e:
         raise BuilderError(f"cannot read the audit of {release}: {e}") from None
+    rows = table.filter(pc.is_in(table["id"], value_set=pa.array(ids, pa.string()))).to_pylist()
     return {r["id"]: r["reason"] + (f" (duplicate of `{r['duplicate_of']}`)" if r["duplicate_of"] else "")
             for r in rows}
 
 
-def _count_changes(old: list[dict], new: list[dict], key: str) -> dict[str, tuple[int, int]]:
-    a, b = Counter(r[key] or "unknown" for r in old), Counter(r[key] or "unknown" for r in new)
+def _counts(table: pa.Table, key: str) -> Counter:
+    out = Counter()
+    for item in pc.value_counts(table[key]).to_pylist():
+        out[item["values"] or "unknown"] += item["counts"]
+    return out
+
+
+def _count_changes(old: pa.Table, new: pa.Table, key: str) -> dict[str, tuple[int, int]]:
+    a, b = _counts(old, key), _counts(new, key)
     return {k: (a[k], b[k]) for k in sorted(set(a) | set(b)) if a[k] != b[k]}
 
 
@@ -105,16 +122,20 @@ def _version_of_intact(release: Path) -> str:
 
 
 def diff_data(old: Path, new: Path, old_version: str, new_version: str) -> ReleaseDiff:
-    """Diff two folders holding data/ and audit/ (the new one may still lack its manifest)."""
+    """Diff two folders holding data/ and audit/ (the new one may still lack its manifest).
+
+    Works on Arrow columns (id, content_hash, site, lang): a few dozen bytes a document."""
     before, after = _kept(old), _kept(new)
-    old_hash = {r["id"]: r["content_hash"] for r in before}
-    new_hash = {r["id"]: r["content_hash"] for r in after}
-    reasons = _audit_reasons(new)
+    in_old = pc.is_in(after["id"], value_set=before["id"])
+    old_hash = pc.take(before["content_hash"], pc.index_in(after["id"], value_set=before["id"]))
+    changed = pc.fill_null(pc.not_equal(after["content_hash"], old_hash), False)
+    gone = before["id"].filter(pc.invert(pc.is_in(before["id"], value_set=after["id"]))).to_pylist()
+    reasons = _audit_reasons(new, gone)
     return ReleaseDiff(
         old_version=old_version, new_version=new_version,
-        added=[r["id"] for r in after if r["id"] not in old_hash],
-        removed=[(r["id"], reasons.get(r["id"], NOT_IN_INPUTS)) for r in before if r["id"] not in new_hash],
-        changed=[r["id"] for r in after if r["id"] in old_hash and old_hash[r["id"]] != r["content_hash"]],
+        added=after["id"].filter(pc.invert(in_old)).to_pylist(),
+        removed=[(i, reasons.get(i, NOT_IN_INPUTS)) for i in gone],
+        changed=after["id"].filter(changed).to_pylist(),
         sites=_count_changes(before, after, "site"),
         langs=_count_changes(before, after, "lang"),
     )

@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections import Counter
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -19,10 +18,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 import builder
-from builder.article import Article
 from builder.config import Config
 from builder.errors import BuilderError
-from builder.publish.parquet import CARRIED, audit_reason, audit_status, is_kept
 
 MANIFEST = "manifest.json"
 BUILD_INFO = "build-info.json"
@@ -59,21 +56,6 @@ def input_fingerprint(paths: list[Path]) -> str:
     for rel, size, digest in entries:
         h.update(f"{rel}\0{size}\0{digest}\n".encode("utf-8"))
     return h.hexdigest()
-
-
-def counts(articles: list[Article]) -> dict:
-    kept = [a for a in articles if is_kept(a)]
-    removed = [a for a in articles if not is_kept(a)]
-    return {
-        "inputs": sum(not a.origin.startswith(CARRIED) for a in articles),
-        "carried": sum(a.origin.startswith(CARRIED) for a in articles),
-        "kept": len(kept),
-        "removed": len(removed),
-        "by_status": dict(Counter(["kept"] * len(kept) + [audit_status(a) for a in removed])),
-        "by_reason": dict(Counter(audit_reason(a) for a in removed)),
-        "by_site": dict(Counter(a.site or "unknown" for a in kept)),
-        "by_lang": dict(Counter(a.lang or "unknown" for a in kept)),
-    }
 
 
 def file_entries(release: Path, skip: set[str]) -> list[dict]:

@@ -6,6 +6,7 @@ numbers give the same bytes and the release stays byte-identical.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from pathlib import Path
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -22,7 +23,7 @@ def _save(fig: Figure, path: Path) -> Path:
     return path
 
 
-def length_histogram(n_words: list[int], path: Path) -> Path:
+def length_histogram(n_words: Sequence[int], path: Path) -> Path:
     fig = Figure(figsize=(6, 3.5))
     ax = fig.add_subplot()
     ax.hist(n_words, bins=40, color="#4c72b0")
@@ -71,7 +72,7 @@ def detection_curve(curve: list[tuple[float, float]], threshold: float | None, b
     return _save(fig, path)
 
 
-def render_all(folder: Path, n_words: list[int], langs: Counter, dedup) -> dict[str, str]:
+def render_all(folder: Path, n_words: Sequence[int], langs: Counter, dedup) -> dict[str, str]:
     """Every plot the data allows; returns {plot name: path relative to the release}."""
     folder.mkdir(parents=True, exist_ok=True)
     made = {}

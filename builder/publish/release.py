@@ -8,21 +8,21 @@ from __future__ import annotations
 import os
 import secrets
 import shutil
-from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from rich.console import Console
 
-from builder.article import Article, n_words
+from builder.article import AUDIT_SCHEMA, DATA_SCHEMA, Article
 from builder.config import Config
 from builder.errors import BuilderError
 from builder.publish import plots
 from builder.publish.card import render_card
 from builder.publish.diff import changelog, diff_data
-from builder.publish.manifest import (
-    build_manifest, counts, dump_json, read_manifest, write_build_info)
-from builder.publish.parquet import is_kept, write_audit, write_data
+from builder.publish.manifest import build_manifest, dump_json, read_manifest, write_build_info
+from builder.publish.parquet import ReleasePlan, ShardWriter, audit_row, data_row, is_kept
+from builder.publish.summary import ReleaseSummary
 from builder.publish.versions import check_unpublished, pick_previous, resolve_version
 
 # The leading underscore keeps Arrow, pandas and datasets from reading it as part of the audit table.
@@ -36,10 +36,13 @@ class ReleaseExtras:
     stats: dict = field(default_factory=dict)    # timings etc.: build-info.json only, outside the determinism promise
 
 
-def publish_release(articles: list[Article], cfg: Config, *, output: Path, version: str | None,
+def publish_release(articles: Iterable[Article], cfg: Config, *, output: Path, version: str | None,
                     previous: Path | None, input_fingerprint: str, extras: ReleaseExtras,
-                    progress: bool = False) -> Path:
-    """Publish `articles` (every input document, input order) as `<output>/<name>/<version>/`."""
+                    progress: bool = False, plan: ReleasePlan | None = None) -> Path:
+    """Publish `articles` (every input document, input order) as `<output>/<name>/<version>/`.
+
+    `articles` may be a stream read once (then `plan` gives its counts and cluster sizes up front);
+    without a plan it is read into a list to make one."""
     say = Console(stderr=True, quiet=not progress).print
     root = Path(output) / cfg.release.name
     if version:
@@ -56,9 +59,11 @@ def publish_release(articles: list[Article], cfg: Config, *, output: Path, versi
     tmp = root / f".building-{os.getpid()}-{secrets.token_hex(4)}"
     tmp.mkdir()
     try:
+        if plan is None:
+            articles = list(articles)
+            plan = ReleasePlan.of(articles)
         say("writing Parquet shards")
-        data_paths, num_bytes = write_data(articles, tmp, cfg.publish)
-        write_audit(articles, tmp, cfg.publish)
+        summary, data_paths, num_bytes = write_parts(articles, plan, tmp, cfg)
         diff = diff_data(prev_dir, tmp, prev_version, "") if prev_dir else None
         final = resolve_version(version, prev_version, diff.kind if diff else None, cfg.release.version)
         target = root / final
@@ -73,22 +78,20 @@ def publish_release(articles: list[Article], cfg: Config, *, output: Path, versi
         dump_json(extras.templates, tmp / TEMPLATES)
         if extras.dedup is not None:
             extras.dedup.write_sidecar(tmp)
-        kept = [a for a in articles if is_kept(a)]
         plot_links = {}
         if cfg.publish.plots:
             say("rendering plots")
-            plot_links = plots.render_all(tmp / "plots", [n_words(a.text) for a in kept],
-                                          Counter(a.lang or "unknown" for a in kept), extras.dedup)
+            plot_links = plots.render_all(tmp / "plots", summary.n_words, summary.langs, extras.dedup)
         prev_log = prev_dir / "CHANGELOG.md" if prev_dir else None
         (tmp / "CHANGELOG.md").write_text(changelog(
-            diff, version=final, kept=len(kept), note=note,
+            diff, version=final, kept=summary.kept, note=note,
             previous_changelog=prev_log.read_text(encoding="utf-8") if prev_log and prev_log.is_file() else None),
             encoding="utf-8")
-        render_card(articles, cfg, version=final, previous=prev_version, input_fp=input_fingerprint,
+        render_card(summary, cfg, version=final, previous=prev_version, input_fp=input_fingerprint,
                     num_bytes=num_bytes, download_size=sum(p.stat().st_size for p in data_paths),
                     plots=plot_links, dedup=extras.dedup).save(tmp / "README.md")
         dump_json(build_manifest(tmp, name=cfg.release.name, version=final, previous=prev_version, cfg=cfg,
-                                 input_fp=input_fingerprint, article_counts=counts(articles),
+                                 input_fp=input_fingerprint, article_counts=summary.counts(),
                                  num_bytes=num_bytes, dedup=extras.dedup), tmp / "manifest.json")
         write_build_info(tmp, extras.stats, extras.dedup)
         try:
@@ -101,3 +104,21 @@ def publish_release(articles: list[Article], cfg: Config, *, output: Path, versi
     finally:
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
+
+
+def write_parts(articles: Iterable[Article], plan: ReleasePlan, release: Path,
+                cfg: Config) -> tuple[ReleaseSummary, list[Path], int]:
+    """data/ (kept) and audit/ (the rest) shards in one pass over the articles: the summary of
+    what was written, the data shard paths and their rows' Arrow size."""
+    data = ShardWriter(DATA_SCHEMA, release / "data", "train", plan.kept, cfg.publish)
+    audit = ShardWriter(AUDIT_SCHEMA, release / "audit", "removed", plan.documents - plan.kept, cfg.publish)
+    summary = ReleaseSummary()
+    for a in articles:
+        summary.add(a)
+        if is_kept(a):
+            data.add(data_row(a, plan.cluster_sizes))
+        else:
+            audit.add(audit_row(a))
+    data_paths, num_bytes = data.close()
+    audit.close()
+    return summary, data_paths, num_bytes
