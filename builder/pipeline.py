@@ -28,10 +28,10 @@ from pathlib import Path
 
 from builder import boilerplate, filters, normalize
 from builder.article import Article
-from builder.boilerplate import SiteTemplate
+from builder.boilerplate import SiteTemplate, TemplateLearner
 from builder.config import Config
 from builder.dedup import ArticleDedup, apply_outcome, dedup_jsonl
-from builder.engines.local import batched, map_ordered
+from builder.engines.local import Engine, batched
 from builder.errors import BuilderError
 from builder.extract import extract_html
 from builder.ingest import read_inputs
@@ -68,13 +68,22 @@ def _explains(explain: Explain, doc_id: str) -> bool:
     return explain is True or (bool(explain) and doc_id in explain)
 
 
-def _clean_batch(task: tuple[list[SiteTemplate | None], list[Article]], cleaner: boilerplate.Cleaner | None,
-                 cfg: Config, explain: Explain) -> list[Article]:
+# What every pass-2 task of this process shares (set once per worker by `_setup_clean`), so a
+# task carries only its articles, not the cleaner's rules or a site's template each time.
+_PASS: dict = {}
+
+
+def _setup_clean(cfg: Config, templates: dict[str, SiteTemplate], explain: Explain) -> None:
+    _PASS.update(cfg=cfg, templates=templates, explain=explain,
+                 cleaner=boilerplate.Cleaner(cfg.boilerplate) if cfg.boilerplate.enabled else None)
+
+
+def _clean_batch(batch: list[Article]) -> list[Article]:
     """Second pass over a batch of alive articles, each with its site's learned template:
     boilerplate (all pages of the batch at once), dateline, filters."""
-    templates, batch = task
+    cfg, cleaner, explain = _PASS["cfg"], _PASS["cleaner"], _PASS["explain"]
     if cleaner is not None:
-        cleaner.apply_many(batch, templates)
+        cleaner.apply_many(batch, [_PASS["templates"].get(a.site or "") for a in batch])
     for a in batch:
         if cleaner is not None and not _explains(explain, a.id):
             a.removed = []  # as large as the kept text: hold it only when someone will read it
@@ -83,13 +92,13 @@ def _clean_batch(task: tuple[list[SiteTemplate | None], list[Article]], cleaner:
     return batch
 
 
-def _batches(articles: list[Article], templates: dict[str, SiteTemplate], size: int):
-    """(positions, (templates, articles)) per batch of alive articles, in order. A site's template
-    is pickled once per batch however many of its pages the batch holds."""
+def _batches(articles: list[Article], size: int):
+    """(positions, articles) per batch of alive articles, in order; sites mixed (line features are
+    computed for a whole batch at once, and most sites have a page or two)."""
     alive = [i for i, a in enumerate(articles) if a.alive]
     for start in range(0, len(alive), size):
         chunk = alive[start:start + size]
-        yield chunk, ([templates.get(articles[i].site or "") for i in chunk], [articles[i] for i in chunk])
+        yield chunk, [articles[i] for i in chunk]
 
 
 class _Cleaning:
@@ -97,9 +106,8 @@ class _Cleaning:
 
     def __init__(self, cfg: Config, reporter: Reporter, explain: Explain):
         self.cfg, self.reporter, self.explain = cfg, reporter, explain
-        self.cleaner = boilerplate.Cleaner(cfg.boilerplate) if cfg.boilerplate.enabled else None
-        learn = self.cleaner is not None and cfg.boilerplate.learn_templates
-        self.learner = self.cleaner.learner() if learn else None
+        bp = cfg.boilerplate
+        self.learner = TemplateLearner(bp.min_site_pages, bp.min_site_share) if bp.enabled and bp.learn_templates else None
         self.templates: dict[str, SiteTemplate] = {}
         self.timings: dict[str, float] = {}
 
@@ -118,11 +126,12 @@ class _Cleaning:
     def _prepared(self, docs: Iterable[Article]) -> Iterator[Article]:
         prepare = functools.partial(_prepare, cfg=self.cfg)
         seen = 0
-        for window in batched(docs, _WINDOW):
-            # the pool-or-not threshold counts the corpus so far, not one window: the last few
-            # documents of a large corpus do not load every model into this process
-            seen += len(window)
-            yield from map_ordered(prepare, window, self.cfg.engine, docs=seen)
+        with Engine(self.cfg.engine) as engine:
+            for window in batched(docs, _WINDOW):
+                # the pool-or-not threshold counts the corpus so far, not one window: the last few
+                # documents of a large corpus do not load every model into this process
+                seen += len(window)
+                yield from engine.map_ordered(prepare, window, docs=seen)
 
     def learn(self) -> None:
         t = time.perf_counter()
@@ -135,18 +144,19 @@ class _Cleaning:
         """Pass 2, window by window on the engine: boilerplate with the site's template, dateline,
         filters. Yields every spilled article, in spill order."""
         t = time.perf_counter()
-        work = functools.partial(_clean_batch, cleaner=self.cleaner, cfg=self.cfg, explain=self.explain)
         alive = dropped = 0
-        for window in spill.read():
-            before = sum(a.alive for a in window)
-            alive += before
-            batches = list(_batches(window, self.templates, _BATCH))
-            done = map_ordered(work, [task for _, task in batches], self.cfg.engine, docs=alive)
-            for (positions, _), cleaned in zip(batches, done, strict=True):
-                for i, a in zip(positions, cleaned):
-                    window[i] = a
-            dropped += before - sum(a.alive for a in window)
-            yield from window
+        setup = functools.partial(_setup_clean, self.cfg, self.templates, self.explain)
+        with Engine(self.cfg.engine, setup) as engine:
+            for window in spill.read():
+                before = sum(a.alive for a in window)
+                alive += before
+                batches = list(_batches(window, _BATCH))
+                done = engine.map_ordered(_clean_batch, [batch for _, batch in batches], docs=alive)
+                for (positions, _), cleaned in zip(batches, done, strict=True):
+                    for i, a in zip(positions, cleaned):
+                        window[i] = a
+                dropped += before - sum(a.alive for a in window)
+                yield from window
         # the time of the whole pass, including what the consumer did with the articles
         self.timings["clean"] = time.perf_counter() - t
         self.reporter.note(f"clean: {len(self.templates)} site templates, {dropped} of {alive} documents "
