@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import xxhash
@@ -114,7 +115,9 @@ class TemplateLearner:
         self._pages: Counter[str] = Counter()
         self._examples: dict[str, dict[int, str]] = {}
 
-    def observe(self, a: Article, title: str | None = None) -> None:
+    def observe(self, a: Article, title: str | None = None, hashes: Sequence[int] | None = None) -> None:
+        """Count one page. `hashes`: its `line_hashes`, when a worker computed them already (the
+        hashing is most of the cost; the counting must stay in one process)."""
         if not a.alive or not a.text:
             return
         site = a.site or ""
@@ -122,7 +125,7 @@ class TemplateLearner:
         examples = self._examples.setdefault(site, {})
         lines: dict[int, str] = {}
         page = a.text.split("\n")
-        for line, h in zip(page, line_hashes(page, title or a.title)):
+        for line, h in zip(page, line_hashes(page, title or a.title) if hashes is None else hashes, strict=True):
             if line:
                 lines.setdefault(h, line)
         if _is_repeat([(len(line), counts[h] > 0) for h, line in lines.items()
