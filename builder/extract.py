@@ -6,6 +6,7 @@ the page's <h1>, <title> and og:title when the input gave none. The site-templat
 """
 from __future__ import annotations
 
+import html as htmllib
 import logging
 import re
 
@@ -102,7 +103,9 @@ def extract_html(a: Article) -> None:
     # template layer (see BoilerplateConfig.extracted_single_page_rules).
     a.extracted = True
     if not a.title:
-        a.title = _title(og_title or page_title, page_title, headings)
+        title = _title(og_title or page_title, page_title, headings)
+        # metadata escaped twice by the site ("&#x26;" for "&") arrives once-escaped from the parser
+        a.title = htmllib.unescape(title) if title and "&" in title else title
 
 
 def _title(meta: str, page_title: str, headings: list[str]) -> str | None:
