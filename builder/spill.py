@@ -9,8 +9,6 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Self
-
 import pyarrow as pa
 
 from builder.article import Article
@@ -53,7 +51,7 @@ class Spill:
             self._sink.close()
             self._writer = None
 
-    def __enter__(self) -> Self:
+    def __enter__(self) -> Spill:
         return self
 
     def __exit__(self, *exc) -> None:
