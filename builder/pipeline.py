@@ -111,7 +111,7 @@ class _Cleaning:
     def __init__(self, cfg: Config, reporter: Reporter, explain: Explain):
         self.cfg, self.reporter, self.explain = cfg, reporter, explain
         bp = cfg.boilerplate
-        self.learner = TemplateLearner(bp.min_site_pages, bp.min_site_share) if bp.enabled and bp.learn_templates else None
+        self.learner = TemplateLearner.for_config(bp) if bp.enabled and bp.learn_templates else None
         self.templates: dict[str, SiteTemplate] = {}
         self.timings: dict[str, float] = {}
 

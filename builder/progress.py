@@ -93,13 +93,6 @@ class Outcomes:
                 "reason": dict(sorted(self.by_reason.items()))}
 
 
-def count_outcomes(articles: Iterable[Article]) -> dict:
-    outcomes = Outcomes()
-    for a in articles:
-        outcomes.add(a)
-    return outcomes.counts()
-
-
 def summary_table(counts: dict, title: str) -> Table:
     table = Table(title=title, show_header=True, header_style="bold")
     table.add_column("documents")

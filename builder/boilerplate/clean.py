@@ -33,7 +33,7 @@ class Cleaner:
         self.profiles = load_profiles(self.cfg.sites_dir)
 
     def learner(self) -> TemplateLearner:
-        return TemplateLearner(self.cfg.min_site_pages, self.cfg.min_site_share)
+        return TemplateLearner.for_config(self.cfg)
 
     def apply(self, a: Article, template: SiteTemplate | None = None) -> None:
         """Clean one alive article in place (text, title, removed)."""

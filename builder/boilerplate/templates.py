@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 import xxhash
 
 from builder.article import Article
+from builder.config import BoilerplateConfig
 
 QUOTED = re.compile(r"\"[^\"\n]{2,200}\"|“[^”\n]{2,200}”|„[^“”\n]{2,200}[“”]|»[^«\n]{2,200}«|«[^»\n]{2,200}»|‘[^’\n]{2,200}’|'[^'\n]{8,200}'")
 DIGITS = re.compile(r"\d+(?:[.,:/]\d+)*")
@@ -114,6 +115,10 @@ class TemplateLearner:
         self._counts: dict[str, Counter[int]] = {}
         self._pages: Counter[str] = Counter()
         self._examples: dict[str, dict[int, str]] = {}
+
+    @classmethod
+    def for_config(cls, cfg: BoilerplateConfig) -> TemplateLearner:
+        return cls(cfg.min_site_pages, cfg.min_site_share)
 
     def observe(self, a: Article, title: str | None = None, hashes: Sequence[int] | None = None) -> None:
         """Count one page. `hashes`: its `line_hashes`, when a worker computed them already (the
