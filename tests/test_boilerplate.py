@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from builder.article import Article
 from builder.boilerplate import Cleaner, SiteTemplate, TemplateLearner, clean_corpus, learn_templates
 from builder.boilerplate import lines as L
-from builder.boilerplate.columns import SPACE, column, screen, word_class
+from builder.boilerplate.columns import SPACE, UNSPACED, column, screen, word_class
 from builder.boilerplate.rules import load_rules
 from builder.boilerplate.stopwords import STOP_SAMPLE
 from builder.boilerplate.templates import QUOTED, line_hash, mask, masks
@@ -281,6 +281,31 @@ def test_flattened_lists_and_markup_are_not_text():
     assert {r for _, r in a.removed} == {"rule:word_list"}
 
 
+_JA_PROSE = [
+    "駅前の古い橋は来月から工事のため通行止めになり、市は代わりの歩道を川の東側に用意すると発表しました。",
+    "工事は三年前に決まっていましたが、費用が予定より大きくなったため、開始が何度も遅れていました。",
+    "近くの商店街では、客が減るのではないかと心配する声がある一方、新しい橋に期待する人も多いようです。",
+    "市の担当者は、工事の間も商店街への道が分かりやすいように、案内の看板を増やすと説明しています。",
+]
+
+
+def test_pages_in_scripts_without_spaces_are_cleaned_like_any_other():
+    """Japanese (like Chinese or Thai) puts no spaces between words, so a whole sentence is one or
+    two `\\w+` tokens: words are counted from characters, and a page mostly in such a script gets
+    no stop-word language from its few Latin product names."""
+    menu = ["ホーム", "ニュース", "スポーツ", "お問い合わせ", "プライバシーポリシー", "Home ›", "ニュース ›"]
+    archive = "月別 月を選択 " + " ".join(f"{y}年{m}月" for y in range(2015, 2020) for m in (1, 4, 8, 11))
+    side = ["カテゴリ", *[f"{w} ({k})" for k, w in enumerate(("天気", "交通", "スポーツ", "WordPress", "Dropbox"), 3)],
+            "人気記事", "新着記事", "© 2024 Example News"]
+    page = [*menu, "Kindle と PC の話題も少しだけ", *_JA_PROSE, "関連記事", archive, *side]
+    a = _article("ja", "\n".join(page), "ja.example")
+    clean_corpus([a], _no_profiles())
+    assert a.text.split("\n\n") == _JA_PROSE
+    feats = L.features(page, load_rules(), L.Params())
+    assert all(f.prose and f.words >= 20 for f in feats[len(menu) + 1:len(menu) + 5])
+    assert not feats[page.index(archive)].prose          # unpunctuated, and no stop words to vouch for it
+
+
 def test_an_inline_read_next_box_does_not_end_the_article():
     """A "Read next" box between paragraphs (heading, teaser, link) is cut out, the article after it
     stays: long paragraphs follow it right away, which a list of teasers never does."""
@@ -519,25 +544,29 @@ def _reference_stoplist(words: list[str]) -> frozenset[str]:
 def _reference_features(lines: list[str], rules, p: L.Params) -> list[tuple | None]:
     """The single-page features computed line by line, straight from their definition."""
     toks = [_PY_WORD.findall(l.casefold()) for l in lines]
+    unspaced = [int(sum(_count(l, cls) / per for cls, per in UNSPACED)) if l else 0 for l in lines]
     stops = _reference_stoplist(list(islice(chain.from_iterable(toks), STOP_SAMPLE)))
+    if sum(unspaced) > 0.5 * sum(len(t) + u for t, u in zip(toks, unspaced)):
+        stops = frozenset()     # mostly Chinese, Japanese or Thai: no stop list applies
     seen = Counter(lines)
     out: list = []
     quotes = []
-    for text, t in zip(lines, toks):
+    for text, t, u in zip(lines, toks, unspaced):
         if not text:
             out.append(None)
             continue
-        n = len(t)
+        n = len(t) + u
         stop = 1.0 if not stops else sum(w in stops for w in t) / n if n >= p.medium_words else 0.0
         bullet = text[0] in "-*•·▪►»›0123456789" and L.BULLET.match(text) is not None
         body = text[2:] if bullet else text
         prose = listing = False
         if n >= p.good_words:
             punct = body[-1] in L.END_CHARS or L.SENTENCE_INSIDE.search(body) is not None
-            prose = (punct and stop >= p.punct_stop) or (n >= p.long_words and stop >= p.good_stop)
-            listing = (not punct and p.list_words <= n <= p.list_max and len(set(t)) < p.list_distinct * n) or (
+            prose = (punct and stop >= p.punct_stop) or (n >= p.long_words and stop >= p.good_stop and bool(stops))
+            listing = (not punct and p.list_words <= len(t) <= p.list_max and len(set(t)) < p.list_distinct * len(t)) or (
                 "</" in text and len(L.MARKUP.findall(text)) >= p.markup_tags)
-        rule, wide, cut = rules._judge(body, t, p.soft_scale) if 0 < n <= rules.top_words * p.soft_scale else (None,) * 3
+        rule, wide, cut = (rules._judge(body, t, p.soft_scale) if 0 < len(t) <= rules.top_words * p.soft_scale
+                           else (None,) * 3)
         f = [text, n, stop, prose, bullet, rule, cut, text.startswith("|") and text.endswith("|"), seen[text] > 1,
              wide is not None, listing]
         out.append(f)
@@ -548,6 +577,10 @@ def _reference_features(lines: list[str], rules, p: L.Params) -> list[tuple | No
     for f, qs in quotes:
         f[9] = f[9] or not prompts.isdisjoint(qs)
     return [None if f is None else tuple(f) for f in out]
+
+
+def _count(line: str, cls: str) -> int:
+    return pc.count_substring_regex(column(line), f"[{cls}]")[0].as_py()
 
 
 def _as_tuples(feats) -> list[tuple | None]:
@@ -565,7 +598,8 @@ _TRICKY = [
     "apple banana apple banana apple banana apple banana apple banana apple banana apple banana apple banana",
     "Comment on \"Bridge opens in May after years of delay\"", "Share \"Bridge opens in May after years of delay\"",
     "He said the bridge opens in May. It will be busy.", "word\u00a0word\u2009word and a no-break space. Then more",
-    "\u2028separator", "x", "a lone \ud800surrogate - Share", "Σ ΣΟΦΙΑ ΟΔΟΣ", "«Zitat» und „Anführung“", "   ", "...", "12:45", "2024-05-03",
+    "\u2028separator", "x", "東京の新しい橋は五月に開通する予定です。", "サイトマップ", "สะพานใหม่เปิดในเดือนพฤษภาคม",
+    "橋 bridge ブリッジ สะพาน and more words to make it long enough for prose tests here", "a lone \ud800surrogate - Share", "Σ ΣΟΦΙΑ ΟΔΟΣ", "«Zitat» und „Anführung“", "   ", "...", "12:45", "2024-05-03",
 ]
 
 
@@ -586,7 +620,7 @@ def test_batch_features_equal_the_per_line_definition():
 
 
 @settings(max_examples=40, deadline=None)
-@given(st.lists(st.lists(st.one_of(st.sampled_from(_TRICKY), st.text(alphabet="aäİıß Ǆ1.,:;|-\"'«»“”‘’📌\u00a0\u0307ΣxyzAB",
+@given(st.lists(st.lists(st.one_of(st.sampled_from(_TRICKY), st.text(alphabet="aäİıß Ǆ1.,:;|-\"'«»“”‘’📌\u00a0\u0307ΣxyzAB橋の。ไ",
                                                                          max_size=40)), max_size=12), max_size=4))
 def test_batch_features_equal_the_per_line_definition_on_random_pages(pages):
     rules, p = load_rules(), L.Params()

@@ -23,7 +23,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from builder.boilerplate.columns import SPACE, column, matches, word_class
+from builder.boilerplate.columns import SPACE, column, matches, unspaced_words, word_class
 from builder.boilerplate.rules import Rules
 from builder.boilerplate.stopwords import STOP_SAMPLE, is_stop, languages, word_ids
 from builder.boilerplate.templates import QUOTED
@@ -115,22 +115,26 @@ def features_many(pages: list[list[str]], rules: Rules, p: Params) -> list[list[
     if len(fold_lines) != len(lines):
         raise ValueError("features: a line holds a line break")
     tokens, parent = _tokens(column(folded))
-    n = np.bincount(parent, minlength=len(lines))
+    tok = np.bincount(parent, minlength=len(lines))
+    unspaced = unspaced_words(col)
+    n = tok + unspaced     # words: a run of Chinese or Thai is one token but many words
     page = np.repeat(np.arange(len(pages)), [len(x) for x in pages])
-    stop = _stop_shares(tokens, parent, page, n, len(pages), p)
+    stop, known = _stop_shares(tokens, parent, page, n, unspaced, len(pages), p)
     bullet = matches(col, _BULLET_START)
     bullet = _recheck(bullet, bullet.copy(), lambda i: BULLET.match(lines[i]) is not None)
     long = n >= p.good_words
     # A list item's punctuation is that of its text after the marker.
     punct = _recheck(matches(col, _PUNCT), bullet & long, lambda i: _punctuated(lines[i][2:]))
-    prose = long & ((punct & (stop >= p.punct_stop)) | ((n >= p.long_words) & (stop >= p.good_stop)))
-    count = n.tolist()
-    listing = _recheck(np.zeros(len(lines), dtype=bool), long & ~punct & (n >= p.list_words) & (n <= p.list_max),
+    # Without stop words to tell (a language with no list), a line is prose only when punctuated:
+    # an unpunctuated run of words there is as likely a flattened menu or archive list.
+    prose = long & ((punct & (stop >= p.punct_stop)) | ((n >= p.long_words) & (stop >= p.good_stop) & known))
+    count = tok.tolist()
+    listing = _recheck(np.zeros(len(lines), dtype=bool), long & ~punct & (tok >= p.list_words) & (tok <= p.list_max),
                        lambda i: len(set(WORD.findall(fold_lines[i]))) < p.list_distinct * count[i])
     markup = pc.match_substring(col, "</").to_numpy(zero_copy_only=False) & long & ~listing
     listing = _recheck(listing, markup, lambda i: len(MARKUP.findall(lines[i])) >= p.markup_tags)
     table = pc.starts_with(col, "|").to_numpy(zero_copy_only=False) & pc.ends_with(col, "|").to_numpy(zero_copy_only=False)
-    verdicts = _judge(lines, fold_lines, col, tokens, parent, n, bullet, rules, p)
+    verdicts = _judge(lines, fold_lines, col, tokens, parent, tok, bullet, rules, p)
     rule, cut, soft = [None] * len(lines), [None] * len(lines), [False] * len(lines)
     for i, (drop, wide, cut_rule) in verdicts.items():
         rule[i], soft[i], cut[i] = drop, wide is not None, cut_rule
@@ -138,7 +142,7 @@ def features_many(pages: list[list[str]], rules: Rules, p: Params) -> list[list[
     for on_page in np.split(quoted, np.flatnonzero(np.diff(page[quoted])) + 1):
         _mark_prompts([(i, [q[1:-1].strip().casefold() for q in QUOTED.findall(lines[i])]) for i in on_page.tolist()],
                       soft)
-    rows = zip(lines, count, stop.tolist(), prose.tolist(), bullet.tolist(), rule, cut, table.tolist(),
+    rows = zip(lines, n.tolist(), stop.tolist(), prose.tolist(), bullet.tolist(), rule, cut, table.tolist(),
                _repeated(col, page).tolist(), soft, listing.tolist())
     feats = [Line._make(row) if row[0] else None for row in rows]
     starts = np.cumsum([0] + [len(x) for x in pages]).tolist()
@@ -179,20 +183,26 @@ def _judge(lines: list[str], fold_lines: list[str], col: pa.Array, tokens: pa.Ar
     return verdicts
 
 
-def _stop_shares(tokens: pa.Array, parent: np.ndarray, page: np.ndarray, n: np.ndarray, pages: int,
-                 p: Params) -> np.ndarray:
+def _stop_shares(tokens: pa.Array, parent: np.ndarray, page: np.ndarray, n: np.ndarray, unspaced: np.ndarray,
+                 pages: int, p: Params) -> tuple[np.ndarray, np.ndarray]:
     """Per line, the share of its words that are stop words of its page's language (guessed from
-    the page's first words); 0 for lines too short to matter, 1 on pages of no known language.
-    `page` is each line's page."""
+    the page's first words), 0 for lines too short to matter, 1 on pages of no known language;
+    and whether the language is known.
+    `page` is each line's page; `unspaced` its words in scripts without spaces, which have no stop
+    lists: a page written mostly in them has no known language (its few Latin words, product
+    names, would pass for English)."""
     ids = word_ids(tokens)
     word_page = page[parent]
     first = np.searchsorted(word_page, np.arange(pages))      # each page's first word
     sample = np.arange(len(word_page)) < first[word_page] + STOP_SAMPLE
     lang = languages(ids[sample], word_page[sample], pages)
+    mostly = np.bincount(page, weights=unspaced, minlength=pages) > 0.5 * np.bincount(page, weights=n, minlength=pages)
+    lang[mostly] = -1
     hits = np.bincount(parent, weights=is_stop(ids, lang[word_page]), minlength=len(n))
     with np.errstate(divide="ignore", invalid="ignore"):
         share = np.where(n >= p.medium_words, hits / n, 0.0)
-    return np.where(lang[page] >= 0, share, 1.0)
+    known = lang[page] >= 0
+    return np.where(known, share, 1.0), known
 
 
 def _repeated(col: pa.Array, page: np.ndarray) -> np.ndarray:
