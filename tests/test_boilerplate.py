@@ -306,6 +306,27 @@ def test_pages_in_scripts_without_spaces_are_cleaned_like_any_other():
     assert not feats[page.index(archive)].prose          # unpunctuated, and no stop words to vouch for it
 
 
+def test_romance_and_dutch_furniture_is_known_to_the_rules():
+    """Beyond English and German, the rules know the commonest furniture of French, Spanish,
+    Portuguese, Italian and Dutch pages (each line a whole line, as a page prints it)."""
+    rules = load_rules()
+    furniture = {
+        "Nous utilisons des cookies. Tout accepter": "cookie", "Política de privacidad": "cookie",
+        "Abonnez-vous à notre newsletter": "subscribe", "Iscriviti alla newsletter": "subscribe",
+        "Partager": "share", "Compartilhar": "share", "Lire aussi : le pont rouvre en mai": "read_also",
+        "Leia também": "read_also", "© 2024 Le Quotidien. Tous droits réservés.": "copyright",
+        "Todos los derechos reservados": "copyright", "Accueil": "nav", "Zoeken": "nav", "Suivez-nous": "follow",
+        "Publié le 3 mai 2024": "dateline_meta", "Por Ana García": "byline", "12 commentaires": "comment_count",
+        "Articles similaires": "related", "Noticias relacionadas": "related",
+    }
+    for line, name in furniture.items():
+        words = re.findall(r"\w+", line.casefold())
+        drop, _, cut = rules._judge(line, words, 3.0)
+        assert name in (drop, cut), (line, drop, cut)
+    for prose in ("Por la mañana el puente estaba cerrado.", "Le maire a refusé de commenter la décision du conseil."):
+        assert rules._judge(prose, re.findall(r"\w+", prose.casefold()), 3.0) == (None, None, None), prose
+
+
 def test_an_inline_read_next_box_does_not_end_the_article():
     """A "Read next" box between paragraphs (heading, teaser, link) is cut out, the article after it
     stays: long paragraphs follow it right away, which a list of teasers never does."""
