@@ -339,8 +339,10 @@ def test_an_inline_read_next_box_does_not_end_the_article():
     a = _article("x", "\n".join([*menu, *before, *box, *after, *footer]), "inline.example")
     clean_corpus([a], _no_profiles())
     kept = a.text.split("\n\n")
-    assert kept[:4] == before and kept[-3:] == after       # the article goes on after the box
+    assert kept == before + after       # the article goes on after the box, which goes whole
     assert "Related stories" not in a.text and "Imprint" not in a.text
+    assert {l: r for l, r in a.removed if l in box} == {"Read next": "rule:read_also", "Ann Reed": "rule:related",
+                                                       box[2]: "rule:related", "Read more": "rule:read_also"}
 
 
 def test_a_caption_with_an_agency_credit_mid_line_is_not_text():

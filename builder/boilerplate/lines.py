@@ -82,6 +82,7 @@ class Params:
     resume_lines: int = 2           # ... this many times is an inline box: the article goes on after it ...
     resume_within: int = 6          # ... when the first of them comes within this many lines of the heading
     markup_tags: int = 10           # a line with this many HTML tags is markup to copy (embed box), not text
+    box_lines: int = 8              # a teaser box around a "related" heading inside the text has at most this many lines
 
 
 class Line(NamedTuple):
@@ -396,6 +397,28 @@ def _cut(feats: list[Line | None], rules: Rules, p: Params, s: int, e: int, extr
     return e
 
 
+def _inline_boxes(feats: list[Line | None], rules: Rules, p: Params, s: int, e: int) -> list[str | None]:
+    """A "related"/"more news" heading inside the main text that does not end it heads or closes
+    a box of teasers between paragraphs: the heading and the lines around it up to the nearest
+    prose on either side go (at most `box_lines` of them)."""
+    out: list[str | None] = [None] * len(feats)
+    for i in range(s, e):
+        f = feats[i]
+        if f is None or not f.cut or f.prose or not rules.box(f.cut):
+            continue
+        run = [i]
+        for step, stop in ((-1, s - 1), (1, e)):
+            j = i + step
+            while j != stop and (feats[j] is None or not feats[j].prose):
+                if feats[j] is not None:
+                    run.append(j)
+                j += step
+        if len(run) <= p.box_lines:
+            for k in run:
+                out[k] = out[k] or f.cut
+    return out
+
+
 def _resumes(feats: list[Line | None], i: int, e: int, p: Params) -> bool:
     """Whether the article goes on after an inline box ("Read next" + a teaser): long paragraphs
     follow it, which teaser blurbs never are."""
@@ -437,6 +460,7 @@ def classify_features(feats: list[Line | None], rules: Rules, p: Params,
                 for k in range(i, j):
                     in_run[k] = True
             i = j + 1
+    box = _inline_boxes(feats, rules, p, s, e)
     verdict: list[str | None] = []
     for i, f in enumerate(feats):
         if f is None:
@@ -451,6 +475,8 @@ def classify_features(feats: list[Line | None], rules: Rules, p: Params,
             verdict.append(f"rule:{f.rule}")
         elif in_run[i]:
             verdict.append("rule:link_list")
+        elif box[i]:
+            verdict.append(f"rule:{box[i]}")
         elif f.listing:
             verdict.append("rule:word_list")
         else:

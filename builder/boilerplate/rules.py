@@ -45,6 +45,7 @@ class _Rule:
     sure_at: int = 0                       # a cut honoured only with this many hits on a page (0 = the usual test)
     in_extracted: bool = True              # a cut also honoured on extracted text
     lower: bool = True                     # patterns were lowercased: match them on the lowercased line
+    box: bool = False                      # a cut that does not end the text heads or closes a teaser box
 
 
 @dataclass(frozen=True)
@@ -140,6 +141,10 @@ class Rules:
     def in_extracted(self, name: str) -> bool:
         """Is cut rule `name` honoured on extracted text too?"""
         return next((r.in_extracted for r in self.rules if r.name == name), True)
+
+    def box(self, name: str) -> bool:
+        """Does cut rule `name`, where it does not end the main text, mark a box of teasers?"""
+        return next((r.box for r in self.rules if r.name == name), False)
 
     def judge(self, line: str, tokens: list[str], scale: float, source: str | None = None,
               patterns: bool = True) -> tuple[str | None, str | None, str | None]:
@@ -254,7 +259,7 @@ def _regex(parts: list[str], lower: bool, name: str, where: str) -> re.Pattern |
 
 def _compile(rules: dict, where: str) -> Rules:
     known = {"action", "max_words", "words", "last_words", "starts", "ends", "patterns", "case_sensitive", "sure_at",
-             "in_extracted"}
+             "in_extracted", "box"}
     compiled: list[_Rule] = []
     words: dict[str, list[int]] = {}
     last_words: dict[str, list[int]] = {}
@@ -275,13 +280,16 @@ def _compile(rules: dict, where: str) -> Rules:
         in_extracted = spec.get("in_extracted", True)
         if not isinstance(in_extracted, bool):
             raise BuilderError(f"boilerplate: {where}: rule {name}: in_extracted must be true or false")
+        box = spec.get("box", False)
+        if not isinstance(box, bool):
+            raise BuilderError(f"boilerplate: {where}: rule {name}: box must be true or false")
         lower = not spec.get("case_sensitive", False)
         idx = len(compiled)
         starts = _strings(spec, "starts", name, where)
         compiled.append(_Rule(name, action, max_words, _regex(starts, lower, name, where),
                               _regex([f"(?:{e})$" for e in _strings(spec, "ends", name, where)], lower, name, where),
                               _regex(_strings(spec, "patterns", name, where), lower, name, where), sure_at, in_extracted,
-                              lower))
+                              lower, box))
         for word in _strings(spec, "last_words", name, where):
             toks = _TOKEN.findall(word.casefold())
             if len(toks) != 1:
