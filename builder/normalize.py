@@ -27,6 +27,8 @@ _BLANKS = re.compile(r"\n{3,}")
 _MOJIBAKE_HINT = re.compile(
     "[\u00c2-\u00c5\u00ce\u00cf\u00d0\u00d1\u00d8\u00d9\u00e0-\u00ef][\u0080-\u00bf\u0152\u0153\u0160\u0161"
     "\u0178\u017d\u017e\u0192\u02c6\u02dc\u2013\u2014\u2018-\u201e\u2020-\u2022\u2026\u2030\u2039\u203a\u20ac\u2122]")
+# The lines ftfy may change: mojibake, a lead byte whose no-break space became a space ("Â "), C1 controls.
+_NEEDS_FTFY = re.compile(f"{_MOJIBAKE_HINT.pattern}|{_MOJIBAKE_HINT.pattern.split(']')[0]}] |{_C1.pattern}")
 # Only encoding repairs: typography („“ ‚‘ «» – —, ligatures, full-width forms) is the author's.
 _FTFY = ftfy.TextFixerConfig(
     unescape_html=False, remove_terminal_escapes=False, fix_latin_ligatures=False,
@@ -58,13 +60,23 @@ def _one_pass(text: str, fix: bool) -> str:
         text = unicodedata.normalize("NFC", text)
     if fix and _MOJIBAKE_HINT.search(text):
         # ftfy may decode to any character, controls included (an overlong "Ã\x80" is NUL)
-        text = _INVISIBLE.sub("", ftfy.fix_text(text, _FTFY).replace("\t", " "))
+        text = _INVISIBLE.sub("", _fix_lines(text).replace("\t", " "))
     text = _C1.sub("", text)
     if not unicodedata.is_normalized("NFC", text):  # again: a removed control may free a combining mark
         text = unicodedata.normalize("NFC", text)
     # splitlines knows \r\n, \r, \u2028, \u2029 and friends; split() collapses NBSP and other spaces
     lines = [" ".join(line.split()) for line in text.splitlines()]
     return _BLANKS.sub("\n\n", "\n".join(lines)).strip()
+
+
+def _fix_lines(text: str) -> str:
+    """ftfy on the lines that show mojibake or C1 controls. ftfy itself fixes a text line by
+    line, and on a whole article most lines need nothing: it took 16 ms per affected article."""
+    lines = text.split("\n")
+    for i, line in enumerate(lines):
+        if _NEEDS_FTFY.search(line):
+            lines[i] = ftfy.fix_text(line, _FTFY)
+    return "\n".join(lines)
 
 
 def normalize_article(a: Article, cfg: NormalizeConfig) -> None:
