@@ -9,6 +9,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from builder.article import Article
+from builder.boilerplate.columns import column, unspaced_words
 from builder.boilerplate.lines import WORD, Params, classify_features, features_many
 from builder.boilerplate.profiles import SiteProfile, load_profiles
 from builder.boilerplate.rules import Rules, load_rules
@@ -86,7 +87,8 @@ def _template_verdicts(lines: list[str], pre: list[str | None], t: SiteTemplate,
                        cfg: BoilerplateConfig) -> None:
     """Mark template lines, then the footer: from where the rest of the page is mostly template."""
     hashes = line_hashes(lines, title)
-    words = [len(WORD.findall(l)) for l in lines]
+    # words as the line classifier counts them: a paragraph of Chinese is a token or two
+    words = [len(WORD.findall(l)) + u for l, u in zip(lines, unspaced_words(column("\n".join(lines))).tolist())]
     hit = [bool(l) and h in t for l, h in zip(lines, hashes)]
     total = sum(w for w, p in zip(words, pre) if not p)
     templ = sum(w for w, p, x in zip(words, pre, hit) if x and not p)
