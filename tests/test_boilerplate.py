@@ -190,7 +190,8 @@ def test_extracted_text_keeps_its_lists_and_only_drops_what_a_rule_is_sure_of():
     """An extractor's output: prose at both ends, a list of short items between, hardly any
     furniture. The list is content; only the share button goes."""
     items = [f"- {x}" for x in ("Flour", "Sugar", "Two eggs", "Butter", "Milk", "A pinch of salt", "Vanilla")]
-    text = "\n".join([_PROSE[0], *items, _PROSE[1], *items, "Share", _PROSE[2], *items, _PROSE[0], *items, _PROSE[1]])
+    again = [f"{p[:-1]}, once more." for p in _PROSE]
+    text = "\n".join([_PROSE[0], *items, _PROSE[1], *items, "Share", _PROSE[2], *items, again[0], *items, again[1]])
     a = _article("x", text, "recipe.example")
     clean_corpus([a], _no_profiles())
     assert [r for _, r in a.removed] == ["rule:share"]
@@ -200,10 +201,11 @@ def test_extracted_text_keeps_its_lists_and_only_drops_what_a_rule_is_sure_of():
 def test_extracted_text_ends_at_references_but_not_at_an_inline_related_box():
     refs = ["Smith, J. (2019). Harbour walls of the north coast. Coastal Press.",
             "Jones, A. (2021). Storm surges and the towns that live with them. Sea Studies 4, 12-30."]
-    text = "\n".join([*_PROSE, "Related", "Council approves the coastal path", *_PROSE, "References", *refs])
+    more = [f"{p[:-1]}, as the council heard again at its {k + 2}nd meeting." for k, p in enumerate(_PROSE)]
+    text = "\n".join([*_PROSE, "Related", "Council approves the coastal path", *more, "References", *refs])
     a = _article("x", text, "refs.example")
     clean_corpus([a], _no_profiles())
-    assert a.text.split("\n\n") == [*_PROSE, "Related", "Council approves the coastal path", *_PROSE]
+    assert a.text.split("\n\n") == [*_PROSE, "Related", "Council approves the coastal path", *more]
     assert ("References", "rule:after_main") in a.removed
 
 
@@ -325,6 +327,21 @@ def test_romance_and_dutch_furniture_is_known_to_the_rules():
         assert name in (drop, cut), (line, drop, cut)
     for prose in ("Por la mañana el puente estaba cerrado.", "Le maire a refusé de commenter la décision du conseil."):
         assert rules._judge(prose, re.findall(r"\w+", prose.casefold()), 3.0) == (None, None, None), prose
+
+
+def test_a_page_printed_twice_keeps_one_copy_but_a_repeated_line_stays():
+    """Responsive layouts print the article twice: a run of kept lines repeated in order goes
+    (else the quality filter drops the whole page for its duplicate lines). A pull quote printed
+    twice, or short lines repeated (program output), stay."""
+    quote = "“The wall will hold,” the engineer said."
+    body = [_PROSE[0], quote, _PROSE[1], _PROSE[2], quote]
+    output = ["Printing 0", "Printing 1", "Printing 2", "Done"]
+    text = "\n".join(["Home", "News", *body, *output, "Again:", *output, *body[:4]])
+    a = _article("x", text, "twice.example")
+    clean_corpus([a], _no_profiles())
+    kept = a.text.split("\n\n")
+    assert kept[kept.index(_PROSE[0]):] == [*body, *output, "Again:", *output]
+    assert [l for l, r in a.removed if r == "repeat"] == body[:4]
 
 
 def test_an_inline_read_next_box_does_not_end_the_article():

@@ -78,6 +78,7 @@ def _finish(a: Article, lines: list[str], verdict: list[str | None], main_start:
             verdict[at] = verdict[at] or "title"
     if title:
         _drop_title_lines(lines, verdict, title, main_start)
+    _drop_repeated_blocks(lines, verdict)
     a.title = title
     a.removed = [(l, v) for l, v in zip(lines, verdict) if l and v]
     a.text = "\n\n".join(l for l, v in zip(lines, verdict) if l and not v)
@@ -117,6 +118,34 @@ def _template_verdicts(lines: list[str], pre: list[str | None], t: SiteTemplate,
         for i in range(footer, len(lines)):
             if lines[i] and not pre[i]:
                 pre[i] = "footer"
+
+
+_REPEAT_RUN = 3   # kept lines repeated in this long a run, in order, are a second rendering of the page
+
+
+def _drop_repeated_blocks(lines: list[str], verdict: list[str | None]) -> None:
+    """A page that prints its article twice (layouts for phone and desktop, a print view) shows
+    a run of kept lines again in the same order: the later copy goes. A single repeated line (a
+    pull quote, a refrain) stays."""
+    kept = [i for i, l in enumerate(lines) if l and not verdict[i]]
+    first: dict[str, int] = {}
+    copy_of = []
+    for pos, i in enumerate(kept):
+        key = " ".join(lines[i].split()).casefold()
+        copy_of.append(first.get(key, -1))
+        first.setdefault(key, pos)
+    pos = 0
+    while pos < len(kept):
+        if copy_of[pos] < 0:
+            pos += 1
+            continue
+        end = pos + 1
+        while end < len(kept) and copy_of[end] == copy_of[end - 1] + 1:
+            end += 1
+        if end - pos >= _REPEAT_RUN and max(len(lines[kept[k]].split()) for k in range(pos, end)) >= _OWN_LINE_WORDS:
+            for k in range(pos, end):
+                verdict[kept[k]] = "repeat"
+        pos = end
 
 
 def _drop_title_lines(lines: list[str], verdict: list[str | None], title: str, main_start: int) -> None:
