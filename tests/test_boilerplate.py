@@ -187,6 +187,17 @@ def test_a_comment_count_heading_ends_the_article():
     assert a.text.split("\n\n") == _PROSE
 
 
+def test_a_ranked_comments_heading_ends_the_article_however_long_the_comments():
+    """"Top rated comments" with no author lines: the comments read like prose and outweigh the
+    article, but such a heading is never the article's own."""
+    rng = random.Random(11)
+    comments = [" ".join(_sentence(rng) for _ in range(2)) for _ in range(8)]
+    text = "\n".join([*_PROSE, "Top Rated Comments", "(View all)", *comments, "[ Read all comments ]"])
+    a = _article("x", text, "ranked.example")
+    clean_corpus([a], _no_profiles())
+    assert a.text.split("\n\n") == _PROSE
+
+
 def test_extracted_text_keeps_its_lists_and_only_drops_what_a_rule_is_sure_of():
     """An extractor's output: prose at both ends, a list of short items between, hardly any
     furniture. The list is content; only the share button goes."""
