@@ -198,6 +198,15 @@ def test_a_ranked_comments_heading_ends_the_article_however_long_the_comments():
     assert a.text.split("\n\n") == _PROSE
 
 
+def test_forum_reply_subjects_end_the_article():
+    """A thread of replies ("Re: <subject>") under a story is its comment section."""
+    rng = random.Random(12)
+    thread = [x for k in range(6) for x in (f"Re: The harbour wall, part {k}", " ".join(_sentence(rng) for _ in range(3)))]
+    a = _article("x", "\n".join([*_PROSE, *thread]), "forum.example")
+    clean_corpus([a], _no_profiles())
+    assert a.text.split("\n\n") == _PROSE
+
+
 def test_extracted_text_keeps_its_lists_and_only_drops_what_a_rule_is_sure_of():
     """An extractor's output: prose at both ends, a list of short items between, hardly any
     furniture. The list is content; only the share button goes."""
