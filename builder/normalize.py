@@ -15,6 +15,13 @@ from builder.article import Article
 from builder.config import NormalizeConfig
 
 _WORD = re.compile(r"\w+", re.UNICODE)
+# Scripts written without spaces (Chinese, Japanese, Thai, Lao, Khmer, Myanmar, Tibetan): each of
+# their word characters is a word of the hashing key, so shingles are character n-grams there (a
+# whole sentence would otherwise be one word, and one changed character would change it).
+UNSPACED = ("\u0e00-\u0eff\u0f00-\u0fff\u1000-\u109f\u1780-\u17ff\u2e80-\u2fdf\u3005-\u3007\u3021-\u3029"
+            "\u3038-\u303b\u3041-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f"
+            "\U00020000-\U0003134f")
+_KEY_WORD = re.compile(f"(?=[{UNSPACED}])\\w|(?:(?![{UNSPACED}])\\w)+")
 _DIGIT = re.compile(r"\d")
 # C0 controls (not \t \n \r), zero-width space, word joiner, BOM, soft hyphen and bidi controls.
 # ZWJ/ZWNJ stay: they carry meaning in Persian, Indic scripts and emoji sequences.
@@ -177,10 +184,11 @@ def move_dateline(a: Article, cfg: NormalizeConfig) -> None:
 
 
 def key(text: str, fold_digits: bool = False) -> str:
-    """Aggressive key for hashing: casefolded words only, single spaces."""
+    """Aggressive key for hashing: casefolded words only (each character a word in scripts
+    without spaces), single spaces."""
     if not unicodedata.is_normalized("NFC", text):
         text = unicodedata.normalize("NFC", text)
-    k = " ".join(_WORD.findall(text.casefold()))
+    k = " ".join(_KEY_WORD.findall(text.casefold()))
     return fold(k) if fold_digits else k
 
 

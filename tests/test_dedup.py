@@ -117,6 +117,30 @@ def test_variants_of_one_story_merge_and_the_longest_is_kept():
     assert len(report.merged_similarities) == report.near
 
 
+def _ja_story(seed: int, sentences: int = 12) -> list[str]:
+    rng = random.Random(seed)
+    places = ["駅前", "市役所", "図書館", "港", "公園", "商店街", "病院", "大学"]
+    things = ["橋", "道路", "建物", "広場", "水道", "学校", "駐車場", "市場"]
+    verbs = ["工事が始まりました", "新しく開かれました", "一時的に閉鎖されています", "改修の計画が発表されました"]
+    return [f"{rng.choice(places)}の{rng.choice(things)}は{rng.randint(1, 12)}月{rng.randint(1, 28)}日から"
+            f"{rng.choice(verbs)}。" for _ in range(sentences)]
+
+
+def test_near_duplicates_in_a_script_without_spaces_merge_and_other_stories_stay_apart():
+    """Japanese has no spaces: a paragraph is one or two words, so one changed character would
+    change every shingle around it. The key makes each character a word (character shingles)."""
+    base = _ja_story(1)
+    edited = list(base)
+    edited[3] = edited[3].replace("月", "月の", 1)      # a few characters changed in a few sentences
+    edited[8] = edited[8][:-1] + "と発表しました。"
+    texts = {"orig": "".join(base[:6]) + "\n\n" + "".join(base[6:]),
+             "edited": "".join(edited[:6]) + "\n\n" + "".join(edited[6:]),
+             "other": "".join(_ja_story(2)[:6]) + "\n\n" + "".join(_ja_story(2)[6:])}
+    arts = articles(texts)
+    dedup_articles(arts, DedupConfig())
+    assert groups(arts) == [{"edited", "orig"}, {"other"}]
+
+
 def test_exact_duplicates_use_the_content_hash():
     base = story(4)
     arts = articles({"a": base, "b": "  " + base.replace("\n\n", "\n") + " ", "c": story(5)})

@@ -53,11 +53,13 @@ def test_doc_key_drops_a_leading_dateline_and_keeps_digits_unless_folded():
 
 
 _TRICKY = ["", " ", "\n\n", "a", "_x_ y__!", "Straße STRASSE ﬁne", "x\ud800y z", "İstanbul ΣΑΣ",
-           "٣٤ ١٢ ５", "e\u0301 é", "tab\tsep\nline\r\nend.", "BERLIN (dpa) – The 3 ministers met."]
+           "٣٤ ١٢ ５", "e\u0301 é", "tab\tsep\nline\r\nend.", "BERLIN (dpa) – The 3 ministers met.",
+           "東京の橋は5月にß開通", "ภาษาไทย ok", "ｶﾀｶﾅ々〇x", "𠀀𠀁 a𠀂b"]
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.lists(st.text() | st.sampled_from(_TRICKY), max_size=6), st.booleans())
+@given(st.lists(st.text() | st.text(alphabet="東京の橋ßａ5 .ไทยｶ々x\u0e31") | st.sampled_from(_TRICKY), max_size=6),
+       st.booleans())
 def test_bulk_keys_equal_the_key_of_normalize(texts, fold_digits):
     assert doc_keys(texts, fold_digits) == [key(split_dateline(t)[2], fold_digits) for t in texts]
 

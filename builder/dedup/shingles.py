@@ -21,7 +21,7 @@ from functools import cache
 
 import numpy as np
 
-from builder.normalize import fold, split_dateline
+from builder.normalize import UNSPACED, fold, split_dateline
 
 _M64 = (1 << 64) - 1
 _SPACE, _NEWLINE = 32, 10
@@ -64,6 +64,7 @@ def doc_keys(texts: list[str], fold_digits: bool = False) -> list[str]:
 _FOLD = (1 << 21) - 1   # the first character of the folding
 _GROW_SHIFT = 21        # 2 bits: the folding's further characters ("ß" -> "ss": 1)
 _WORD_BIT = 1 << 23     # the first character of the folding is a word character
+_ALONE_BIT = 1 << 24    # ... of a script without spaces: a word on its own (`normalize.key`)
 
 
 @dataclass(frozen=True)
@@ -75,6 +76,8 @@ class _Tables:
 
 
 _NON_WORD = re.compile(r"\W")
+# `normalize.UNSPACED` as (first, last) code points: it is a class body of "a-b" ranges
+_ALONE_RANGES = [(ord(UNSPACED[i]), ord(UNSPACED[i + 2])) for i in range(0, len(UNSPACED), 3)]
 
 
 @cache
@@ -92,8 +95,11 @@ def _tables() -> _Tables:
             grow = np.array([len(f) - 1 for f in each], np.uint32)
             rest.update((lo + i, f[1:]) for i, f in enumerate(each) if len(f) > 1)
         word = np.frombuffer(_NON_WORD.sub("\0", first).encode("utf-32-le", "surrogatepass"), np.uint32) != 0
-        packed[lo:lo + len(block)] = np.frombuffer(first.encode("utf-32-le", "surrogatepass"), np.uint32)
+        points = np.frombuffer(first.encode("utf-32-le", "surrogatepass"), np.uint32)
+        alone = word & np.logical_or.reduce([(points >= a) & (points <= b) for a, b in _ALONE_RANGES])
+        packed[lo:lo + len(block)] = points
         packed[lo:lo + len(block)] |= (grow << np.uint32(_GROW_SHIFT)) | np.where(word, np.uint32(_WORD_BIT), np.uint32(0))
+        packed[lo:lo + len(block)] |= np.where(alone, np.uint32(_ALONE_BIT), np.uint32(0))
     growing = sorted(rest)
     more = [rest[g].ljust(2, "\0") for g in growing]
     return _Tables(packed, np.array(growing, np.uint32),
@@ -107,7 +113,8 @@ def _words_joined(bodies: list[str]) -> list[str]:
     code = np.frombuffer("\n".join(bodies).encode("utf-32-le", "surrogatepass"), np.uint32)
     packed = np.take(t.packed, code)
     folded = packed & np.uint32(_FOLD)
-    word = packed >= _WORD_BIT
+    word = (packed & np.uint32(_WORD_BIT)) != 0
+    alone = (packed & np.uint32(_ALONE_BIT)) != 0
     ends = np.cumsum([len(b) + 1 for b in bodies[:-1]], dtype=np.int64) - 1  # the joining newlines
     longer = np.flatnonzero(packed & np.uint32(3 << _GROW_SHIFT))
     if len(longer):  # "ß" -> "ss" and the like: the text gets longer
@@ -116,7 +123,14 @@ def _words_joined(bodies: list[str]) -> list[str]:
         at = np.broadcast_to(longer[:, None] + 1, more.shape)[more]
         folded = np.insert(folded, at, t.rest[row][more])
         word = np.insert(word, at, t.rest_word[row][more])
+        alone = np.insert(alone, at, False)
         ends += np.searchsorted(at, ends, side="right")
+    # a character of a script without spaces is a word of its own: a break before and after it
+    split = np.flatnonzero((alone[:-1] | alone[1:]) & word[:-1] & word[1:]) + 1
+    if len(split):
+        folded = np.insert(folded, split, np.uint32(_SPACE))
+        word = np.insert(word, split, False)
+        ends += np.searchsorted(split, ends, side="right")
     # keep every word character and the first character after a word, which becomes its space
     keep = word.copy()
     keep[1:] |= word[:-1]
