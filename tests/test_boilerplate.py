@@ -329,6 +329,18 @@ def test_pages_in_scripts_without_spaces_are_cleaned_like_any_other():
     assert not feats[page.index(archive)].prose          # unpunctuated, and no stop words to vouch for it
 
 
+def test_sentences_ending_in_a_danda_are_prose():
+    """Hindi ends its sentences with "।": short paragraphs punctuated so are the article, not labels."""
+    prose = ["नगर परिषद ने मंगलवार को नए पुल के निर्माण की योजना को मंज़ूरी दे दी है।",
+             "यह पुल नदी के दोनों किनारों को जोड़ेगा और लोगों की यात्रा का समय कम करेगा।",
+             "स्थानीय व्यापारियों ने इस फ़ैसले का स्वागत किया और कहा कि इससे बाज़ार को लाभ होगा।",
+             "काम अगले महीने शुरू होगा और दो साल में पूरा होने की उम्मीद है।"]
+    menu = ["होम", "समाचार", "खेल", "मनोरंजन", "संपर्क", "हमारे बारे में", "Facebook"]
+    a = _article("hi", "\n".join([*menu, *prose, "गोपनीयता नीति", "नियम और शर्तें", "© 2024 नगर समाचार"]), "hi.example")
+    clean_corpus([a], _no_profiles())
+    assert a.text.split("\n\n") == prose
+
+
 def test_romance_and_dutch_furniture_is_known_to_the_rules():
     """Beyond English and German, the rules know the commonest furniture of French, Spanish,
     Portuguese, Italian and Dutch pages (each line a whole line, as a page prints it)."""
@@ -683,7 +695,8 @@ _TRICKY = [
     "Comment on \"Bridge opens in May after years of delay\"", "Share \"Bridge opens in May after years of delay\"",
     "He said the bridge opens in May. It will be busy.", "word\u00a0word\u2009word and a no-break space. Then more",
     "\u2028separator", "x", "東京の新しい橋は五月に開通する予定です。", "サイトマップ", "สะพานใหม่เปิดในเดือนพฤษภาคม",
-    "橋 bridge ブリッジ สะพาน and more words to make it long enough for prose tests here", "a lone \ud800surrogate - Share", "Σ ΣΟΦΙΑ ΟΔΟΣ", "«Zitat» und „Anführung“", "   ", "...", "12:45", "2024-05-03",
+    "橋 bridge ブリッジ สะพาน and more words to make it long enough for prose tests here",
+    "नई पुल मई में खुलेगी और शहर के लोग इसका लंबे समय से इंतज़ार कर रहे थे। यह अच्छा है", "a lone \ud800surrogate - Share", "Σ ΣΟΦΙΑ ΟΔΟΣ", "«Zitat» und „Anführung“", "   ", "...", "12:45", "2024-05-03",
 ]
 
 
@@ -704,7 +717,7 @@ def test_batch_features_equal_the_per_line_definition():
 
 
 @settings(max_examples=40, deadline=None)
-@given(st.lists(st.lists(st.one_of(st.sampled_from(_TRICKY), st.text(alphabet="aäİıß Ǆ1.,:;|-\"'«»“”‘’📌\u00a0\u0307ΣxyzAB橋の。ไ",
+@given(st.lists(st.lists(st.one_of(st.sampled_from(_TRICKY), st.text(alphabet="aäİıß Ǆ1.,:;|-\"'«»“”‘’📌\u00a0\u0307ΣxyzAB橋の。ไ।",
                                                                          max_size=40)), max_size=12), max_size=4))
 def test_batch_features_equal_the_per_line_definition_on_random_pages(pages):
     rules, p = load_rules(), L.Params()

@@ -32,12 +32,15 @@ WORD = re.compile(r"\w+")
 BULLET = re.compile(r"^(?:[-*•·▪►»›]|\d{1,2}[.)])\s")
 _PROMPT_WORDS = 5   # a quoted span this long, quoted twice on a page (once by furniture), is a title quoted by prompts
 _PROMPT_MAX = 60    # ... by lines of at most this many words
-END_CHARS = frozenset(".!?…。！？:;\"”’'»«)]")
+# Sentence ends: Latin and CJK stops, the Devanagari danda, the Urdu and Armenian full stops, the
+# Arabic question mark, and the full stops of Ethiopic, Khmer, Myanmar and Tibetan.
+_STOPS = ".!?。！？।॥۔؟։።។။།"
+END_CHARS = frozenset(_STOPS + "…:;\"”’'»«)]")
 MARKUP = re.compile(r"</?(?:p|h[1-6]|a|div|span|img|br|strong|em|li|ul|ol|figure|iframe|script)\b[^<>]*>", re.I)
-SENTENCE_INSIDE = re.compile(r"[.!?。！？][\"”’»)]?\s+\S")
+SENTENCE_INSIDE = re.compile(f"[{_STOPS}][\"”’»)]?\\s+\\S")
 # The same tests in RE2, for a column of lines (`columns.SPACE` is Python's \s); a bullet's first character.
 _BULLET_START = "^[-*•·▪►»›0-9]"
-_PUNCT = f"[.!?…。！？:;\"”’'»«)\\]]$|[.!?。！？][\"”’»)]?[{SPACE}]+[^{SPACE}]"     # END_CHARS last, or SENTENCE_INSIDE
+_PUNCT = f"[{_STOPS}…:;\"”’'»«)\\]]$|[{_STOPS}][\"”’»)]?[{SPACE}]+[^{SPACE}]"     # END_CHARS last, or SENTENCE_INSIDE
 _QUOTE = "[\"“„»«‘']"
 
 

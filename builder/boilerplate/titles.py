@@ -54,7 +54,7 @@ def _squash(s: str) -> str:
 
 
 def _headline_like(line: str) -> bool:
-    if line.startswith(("- ", "* ", "|")) or line.endswith((",", ";", "。", "，", "；")) or (
+    if line.startswith(("- ", "* ", "|")) or line.endswith((",", ";", "。", "，", "；", "।", "۔", "။", "។")) or (
             line.endswith(".") and not ABBREVIATION.search(line)):
         return False
     return 2 <= len(WORD.findall(line)) <= _MAX_WORDS
