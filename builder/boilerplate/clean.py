@@ -9,8 +9,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from builder.article import Article
-from builder.boilerplate.columns import column, unspaced_words
-from builder.boilerplate.lines import WORD, Params, classify_features, features_many
+from builder.boilerplate.columns import column, unspaced_words, words
+from builder.boilerplate.lines import Params, classify_features, features_many
 from builder.boilerplate.profiles import SiteProfile, load_profiles
 from builder.boilerplate.rules import Rules, load_rules
 from builder.boilerplate.templates import QUOTED, SiteTemplate, TemplateLearner, line_hashes
@@ -89,14 +89,14 @@ def _template_verdicts(lines: list[str], pre: list[str | None], t: SiteTemplate,
     """Mark template lines, then the footer: from where the rest of the page is mostly template."""
     hashes = line_hashes(lines, title)
     # words as the line classifier counts them: a paragraph of Chinese is a token or two
-    words = [len(WORD.findall(l)) + u for l, u in zip(lines, unspaced_words(column("\n".join(lines))).tolist())]
+    counts = [len(words(l)) + u for l, u in zip(lines, unspaced_words(column("\n".join(lines))).tolist())]
     hit = [bool(l) and h in t for l, h in zip(lines, hashes)]
-    total = sum(w for w, p in zip(words, pre) if not p)
-    templ = sum(w for w, p, x in zip(words, pre, hit) if x and not p)
+    total = sum(w for w, p in zip(counts, pre) if not p)
+    templ = sum(w for w, p, x in zip(counts, pre, hit) if x and not p)
     # Near-copies of one page on a site share their prose too: keep it, drop only the short lines.
     keep_prose = total and templ > cfg.max_template_share * total
     for i, l in enumerate(lines):
-        if hit[i] and not pre[i] and not (keep_prose and words[i] >= 10):
+        if hit[i] and not pre[i] and not (keep_prose and counts[i] >= 10):
             pre[i] = f"template:{hashes[i]:016x}"
     # Footer: the earliest template line after which the template share of words stays high;
     # what varies from page to page inside it (job ads, teasers) goes with it.
@@ -106,9 +106,9 @@ def _template_verdicts(lines: list[str], pre: list[str | None], t: SiteTemplate,
     for i in range(len(lines) - 1, -1, -1):
         if not lines[i]:
             continue
-        if not hit[i] and not pre[i] and words[i] >= _OWN_LINE_WORDS:
+        if not hit[i] and not pre[i] and counts[i] >= _OWN_LINE_WORDS:
             break
-        w = max(words[i], 1)
+        w = max(counts[i], 1)
         suffix_all += w
         if hit[i]:
             suffix_tpl += w

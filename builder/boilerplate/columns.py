@@ -13,6 +13,7 @@ flags. RE2's `\\w`, `\\d` and `\\s` are ASCII-only while Python's are Unicode:
 from __future__ import annotations
 
 import re
+import unicodedata
 from functools import lru_cache
 
 import numpy as np
@@ -28,14 +29,48 @@ _PART = re.compile(r"\\.|\[\^?\]?(?:\\.|[^\]\\])*\]|\(\?P<|\(\?:|\(\?|\{,|.", re
 _CLASS_ESCAPE = re.compile(r"\\.", re.DOTALL)
 
 
+def _ranges(member: np.ndarray, fmt: str) -> str:
+    edges = np.diff(member.astype(np.int8), prepend=np.int8(0), append=np.int8(0))
+    starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1) - 1
+    return "".join(fmt.format(s) + ("-" + fmt.format(e) if e > s else "") for s, e in zip(starts, ends))
+
+
+@lru_cache(maxsize=1)
+def _members() -> tuple[np.ndarray, np.ndarray]:
+    """Per code point: Python's `\\w` (str.isalnum, and `_`), and combining marks that are not `\\w`."""
+    word = np.fromiter((chr(i).isalnum() for i in range(0x110000)), dtype=bool, count=0x110000)
+    word[ord("_")] = True
+    mark = np.fromiter((unicodedata.category(chr(i))[0] == "M" for i in range(0x110000)), dtype=bool, count=0x110000)
+    return word, mark & ~word
+
+
 @lru_cache(maxsize=1)
 def word_class() -> str:
     """Python's `\\w` (str patterns) as an RE2 class body: the code points where str.isalnum holds, and `_`."""
-    member = np.fromiter((chr(i).isalnum() for i in range(0x110000)), dtype=bool, count=0x110000)
-    member[ord("_")] = True
-    edges = np.diff(member.astype(np.int8), prepend=np.int8(0), append=np.int8(0))
-    starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1) - 1
-    return "".join(f"\\x{{{s:x}}}-\\x{{{e:x}}}" if e > s else f"\\x{{{s:x}}}" for s, e in zip(starts, ends))
+    return _ranges(_members()[0], "\\x{{{:x}}}")
+
+
+@lru_cache(maxsize=1)
+def mark_class() -> str:
+    """The combining marks that are not `\\w` (Devanagari vowel signs, Arabic harakat, Thai vowels), as an RE2 class body."""
+    return _ranges(_members()[1], "\\x{{{:x}}}")
+
+
+@lru_cache(maxsize=1)
+def _word_re() -> re.Pattern:
+    return re.compile(f"\\w(?:\\w|[{_ranges(_members()[1], chr(92) + 'U{:08x}')}])*")
+
+
+def words(text: str) -> list[str]:
+    """The words of `text`: runs of `\\w` with the combining marks inside them. Python's `\\w+`
+    alone cuts Hindi, Bengali or Thai words at every vowel sign ("में" would be "म")."""
+    return _word_re().findall(text)
+
+
+def word_split() -> str:
+    """The RE2 pattern that splits a line into exactly the tokens of `words`: separators, with the
+    marks that follow them (a mark starts no word)."""
+    return f"[^{word_class()}{mark_class()}]+[{mark_class()}]*|^[{mark_class()}]+"
 
 
 # Scripts written without spaces between words: a `\w+` token there is a phrase or a whole

@@ -23,12 +23,11 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from builder.boilerplate.columns import SPACE, column, matches, unspaced_words, word_class
+from builder.boilerplate.columns import SPACE, column, mark_class, matches, unspaced_words, word_class, word_split, words
 from builder.boilerplate.rules import Rules
 from builder.boilerplate.stopwords import STOP_SAMPLE, is_stop, languages, word_ids
 from builder.boilerplate.templates import QUOTED
 
-WORD = re.compile(r"\w+")
 BULLET = re.compile(r"^(?:[-*•·▪►»›]|\d{1,2}[.)])\s")
 _PROMPT_WORDS = 5   # a quoted span this long, quoted twice on a page (once by furniture), is a title quoted by prompts
 _PROMPT_MAX = 60    # ... by lines of at most this many words
@@ -135,7 +134,7 @@ def features_many(pages: list[list[str]], rules: Rules, p: Params) -> list[list[
     prose = long & ((punct & (stop >= p.punct_stop)) | ((n >= p.long_words) & (stop >= p.good_stop) & known))
     count = tok.tolist()
     listing = _recheck(np.zeros(len(lines), dtype=bool), long & ~punct & (tok >= p.list_words) & (tok <= p.list_max),
-                       lambda i: len(set(WORD.findall(fold_lines[i]))) < p.list_distinct * count[i])
+                       lambda i: len(set(words(fold_lines[i]))) < p.list_distinct * count[i])
     markup = pc.match_substring(col, "</").to_numpy(zero_copy_only=False) & long & ~listing
     listing = _recheck(listing, markup, lambda i: len(MARKUP.findall(lines[i])) >= p.markup_tags)
     table = pc.starts_with(col, "|").to_numpy(zero_copy_only=False) & pc.ends_with(col, "|").to_numpy(zero_copy_only=False)
@@ -155,8 +154,27 @@ def features_many(pages: list[list[str]], rules: Rules, p: Params) -> list[list[
 
 
 def _tokens(folded: pa.Array) -> tuple[pa.Array, np.ndarray]:
-    """All word tokens (Python's `\\w+`) of a column of casefolded lines, in order, and the line of each."""
-    split = pc.split_pattern_regex(folded, f"[^{word_class()}]+")
+    """All word tokens (`columns.words`) of a column of casefolded lines, in order, and the line of each.
+
+    Lines with a combining mark that is not a word character (Hindi, Thai, Arabic with vowel
+    signs) are split by the slower pattern that keeps marks inside words; the rest by `\\w` alone."""
+    marked = np.zeros(len(folded), dtype=bool)
+    wide = np.flatnonzero(~pc.string_is_ascii(folded).to_numpy(zero_copy_only=False))
+    if len(wide):
+        marked[wide] = matches(folded.take(pa.array(wide)), f"[{mark_class()}]")
+    tokens, parent = _split(folded, f"[^{word_class()}]+")
+    if marked.any():
+        rows = np.flatnonzero(marked)
+        keep = ~marked[parent]
+        more, more_parent = _split(folded.take(pa.array(rows)), word_split())
+        order = np.argsort(np.concatenate([parent[keep], rows[more_parent]]), kind="stable")
+        tokens = pa.concat_arrays([tokens.filter(pa.array(keep)), more]).take(pa.array(order))
+        parent = np.concatenate([parent[keep], rows[more_parent]])[order]
+    return tokens, parent
+
+
+def _split(col: pa.Array, separators: str) -> tuple[pa.Array, np.ndarray]:
+    split = pc.split_pattern_regex(col, separators)
     tokens = pc.list_flatten(split)
     real = pc.greater(pc.binary_length(tokens), 0)     # a split leaves empty strings at the ends
     parent = pc.list_parent_indices(split).to_numpy()[real.to_numpy(zero_copy_only=False)]
@@ -184,7 +202,7 @@ def _judge(lines: list[str], fold_lines: list[str], col: pa.Array, tokens: pa.Ar
     verdicts = {}
     for i, pats, item in zip(flagged.tolist(), patterns[flagged].tolist(), bullet[flagged].tolist()):
         line = lines[i]
-        verdicts[i] = rules.judge(line[2:] if item else line, WORD.findall(fold_lines[i]), p.soft_scale, line, pats)
+        verdicts[i] = rules.judge(line[2:] if item else line, words(fold_lines[i]), p.soft_scale, line, pats)
     return verdicts
 
 
@@ -224,7 +242,7 @@ def _mark_prompts(quotes: list[tuple[int, list[str]]], soft: list[bool]) -> None
     prompts too. (A long paragraph that quotes it is text.)"""
     count = Counter(q for _, qs in quotes for q in qs)
     prompts = {q for i, qs in quotes if soft[i] for q in qs
-               if count[q] >= 2 and len(WORD.findall(q)) >= _PROMPT_WORDS}
+               if count[q] >= 2 and len(words(q)) >= _PROMPT_WORDS}
     if prompts:
         for i, qs in quotes:
             soft[i] = soft[i] or not prompts.isdisjoint(qs)

@@ -21,13 +21,13 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from builder.boilerplate.columns import matches, screen
+from builder.boilerplate.columns import words as tokens
 from builder.errors import BuilderError
 from builder.tomlfile import read_toml
 
 BUILTIN = Path(__file__).with_name("rules.toml")
 ACTIONS = ("drop", "cut")
 _MAX_PHRASE = 3        # words per phrase in a rule's `words`
-_TOKEN = re.compile(r"\w+")
 _TAIL = 100            # `ends` patterns look at this many characters at the end of a line
 _MEMO_LINES = 200_000  # verdicts remembered (then forgotten all at once: memory stays bounded)
 _ESCAPE = re.compile(r"(\\.)|[^\\]+", re.S)
@@ -291,12 +291,12 @@ def _compile(rules: dict, where: str) -> Rules:
                               _regex(_strings(spec, "patterns", name, where), lower, name, where), sure_at, in_extracted,
                               lower, box))
         for word in _strings(spec, "last_words", name, where):
-            toks = _TOKEN.findall(word.casefold())
+            toks = tokens(word.casefold())
             if len(toks) != 1:
                 raise BuilderError(f"boilerplate: {where}: rule {name}: last word {word!r} must be one word")
             last_words.setdefault(toks[0], []).append(idx)
         for phrase in _strings(spec, "words", name, where):
-            toks = _TOKEN.findall(phrase.casefold())
+            toks = tokens(phrase.casefold())
             if not 1 <= len(toks) <= _MAX_PHRASE:
                 raise BuilderError(f"boilerplate: {where}: rule {name}: word {phrase!r} must have 1 to {_MAX_PHRASE} words")
             sizes.add(len(toks))
