@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from builder.article import Article
 from builder.boilerplate import Cleaner, SiteTemplate, TemplateLearner, clean_corpus, learn_templates
 from builder.boilerplate import lines as L
-from builder.boilerplate.columns import SPACE, UNSPACED, column, screen, word_class
+from builder.boilerplate.columns import SPACE, UNPUNCTUATED, UNSPACED, column, screen, word_class
 from builder.boilerplate.rules import load_rules
 from builder.boilerplate.stopwords import STOP_SAMPLE
 from builder.boilerplate.templates import QUOTED, line_hash, mask, masks
@@ -344,6 +344,19 @@ def test_hindi_sentences_are_prose():
     # Words keep their vowel signs ("में", not "म"): counted as written, and Hindi's stop words match.
     for line, f in zip(prose, L.features(prose, load_rules(), L.Params())):
         assert f.words == len(line.split()) and f.stop >= 0.5
+
+
+def test_thai_paragraphs_are_prose_without_sentence_punctuation():
+    """Thai ends a sentence with a space, not a stop, and has no stop-word list: its long lines
+    count as punctuated, so the article is found and the menus around it go."""
+    prose = ["เทศบาลเมืองได้เปิดสะพานใหม่ข้ามแม่น้ำเมื่อวันจันทร์ที่ผ่านมา หลังจากการก่อสร้างที่ใช้เวลานานกว่าสองปี",
+             "ประชาชนจำนวนมากมาร่วมงานเปิดสะพาน และกล่าวว่าการเดินทางไปทำงานจะสะดวกและรวดเร็วขึ้นมาก",
+             "พ่อค้าแม่ค้าในตลาดใกล้เคียงหวังว่าจะมีลูกค้ามากขึ้น เพราะผู้คนสามารถข้ามแม่น้ำได้ง่ายกว่าเดิม",
+             "นายกเทศมนตรีกล่าวว่าเมืองจะสร้างทางจักรยานเพิ่มเติมตามแนวแม่น้ำภายในปีหน้า"]
+    menu = ["หน้าแรก", "ข่าว", "กีฬา", "บันเทิง", "ติดต่อเรา", "Facebook"]
+    a = _article("th", "\n".join([*menu, *prose, "นโยบายความเป็นส่วนตัว", "© 2024 ข่าวเมือง"]), "th.example")
+    clean_corpus([a], _no_profiles())
+    assert a.text.split("\n\n") == prose
 
 
 def test_romance_and_dutch_furniture_is_known_to_the_rules():
@@ -677,7 +690,8 @@ def _reference_features(lines: list[str], rules, p: L.Params) -> list[tuple | No
         body = text[2:] if bullet else text
         prose = listing = False
         if n >= p.good_words:
-            punct = body[-1] in L.END_CHARS or L.SENTENCE_INSIDE.search(body) is not None
+            punct = (body[-1] in L.END_CHARS or L.SENTENCE_INSIDE.search(body) is not None
+                     or 2 * _count(text, UNPUNCTUATED) >= len(text))
             prose = (punct and stop >= p.punct_stop) or (n >= p.long_words and stop >= p.good_stop and bool(stops))
             listing = (not punct and p.list_words <= len(t) <= p.list_max and len(set(t)) < p.list_distinct * len(t)) or (
                 "</" in text and len(L.MARKUP.findall(text)) >= p.markup_tags)

@@ -81,6 +81,21 @@ UNSPACED = ((r"\p{Han}", 1.5), (r"\p{Hiragana}\p{Katakana}", 3.0),
             (r"\p{Thai}\p{Lao}\p{Khmer}\p{Myanmar}\p{Tibetan}", 4.0))
 
 
+# Scripts that mark no sentence ends (Thai, Lao: a space ends a sentence): their lines count as punctuated.
+UNPUNCTUATED = r"\p{Thai}\p{Lao}"
+
+
+def unpunctuated(col: pa.Array) -> np.ndarray:
+    """Per line: are at least half its characters of a script without sentence punctuation?"""
+    out = np.zeros(len(col), dtype=bool)
+    where = np.flatnonzero(matches(col, f"[{UNPUNCTUATED}]"))
+    if len(where):
+        some = col.take(pa.array(where))
+        chars = pc.count_substring_regex(some, f"[{UNPUNCTUATED}]").to_numpy(zero_copy_only=False)
+        out[where] = 2 * chars >= pc.utf8_length(some).to_numpy(zero_copy_only=False)
+    return out
+
+
 def unspaced_words(col: pa.Array) -> np.ndarray:
     """Per line: its characters of unspaced scripts, as a number of words."""
     out = np.zeros(len(col), dtype=np.int64)

@@ -23,7 +23,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from builder.boilerplate.columns import SPACE, column, mark_class, matches, unspaced_words, word_class, word_split, words
+from builder.boilerplate.columns import (SPACE, column, mark_class, matches, unpunctuated, unspaced_words, word_class,
+                                        word_split, words)
 from builder.boilerplate.rules import Rules
 from builder.boilerplate.stopwords import STOP_SAMPLE, is_stop, languages, word_ids
 from builder.boilerplate.templates import QUOTED
@@ -128,7 +129,7 @@ def features_many(pages: list[list[str]], rules: Rules, p: Params) -> list[list[
     bullet = _recheck(bullet, bullet.copy(), lambda i: BULLET.match(lines[i]) is not None)
     long = n >= p.good_words
     # A list item's punctuation is that of its text after the marker.
-    punct = _recheck(matches(col, _PUNCT), bullet & long, lambda i: _punctuated(lines[i][2:]))
+    punct = _recheck(matches(col, _PUNCT), bullet & long, lambda i: _punctuated(lines[i][2:])) | unpunctuated(col)
     # Without stop words to tell (a language with no list), a line is prose only when punctuated:
     # an unpunctuated run of words there is as likely a flattened menu or archive list.
     prose = long & ((punct & (stop >= p.punct_stop)) | ((n >= p.long_words) & (stop >= p.good_stop) & known))
