@@ -24,6 +24,7 @@ from builder.boilerplate.columns import SPACE, UNPUNCTUATED, UNSPACED, column, s
 from builder.boilerplate.rules import load_rules
 from builder.boilerplate.stopwords import STOP_SAMPLE
 from builder.boilerplate.templates import QUOTED, line_hash, mask, masks
+from builder.boilerplate.titles import _headline_like
 from builder.config import BoilerplateConfig, NormalizeConfig
 from builder.errors import BuilderError
 from builder.normalize import move_dateline, normalize_text
@@ -482,6 +483,17 @@ def test_learned_template_removes_footer_and_varying_job_ads():
         assert rules <= {"template", "footer"} and "template" in rules
         jobs = [l for l, r in a.removed if "(m/w/d)" in l]
         assert len(jobs) == 3                           # job ads: varying per page, gone with the footer
+
+
+def test_a_japanese_headline_is_found():
+    """A headline in Japanese is one `\\w+` token; counted by its characters it is headline-like."""
+    head = "駅前の古い橋が来月から通行止めに"
+    page = [f"{head} | サンプル新聞", "ホーム", "ニュース", "地域", "お問い合わせ", "2024-05-03", "Facebook", head, *_JA_PROSE,
+            "© 2024 サンプル新聞"]
+    a = _article("ja-title", "\n".join(page), "ja-title.example")
+    clean_corpus([a], _no_profiles())
+    assert a.title == head and a.text.split("\n\n") == _JA_PROSE
+    assert _headline_like(head) and not _headline_like(_JA_PROSE[0])
 
 
 def test_a_japanese_sites_template_goes_and_its_paragraphs_stay():

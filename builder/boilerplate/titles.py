@@ -18,9 +18,11 @@ from bisect import bisect_right
 from collections import Counter
 
 from builder.boilerplate.templates import QUOTED
+from builder.normalize import UNSPACED
 
 SEPARATOR = re.compile(r"\s+[|\-–—:·•»/]+\s+")
 WORD = re.compile(r"\w+")
+_UNSPACED = re.compile(f"[{UNSPACED}]")
 _MAX_WORDS = 30        # a headline is short
 _LOOKBACK = 100        # lines before the main text searched for the headline
 _SITE_WORDS = 4        # a site name in a <title> has at most this many words
@@ -53,11 +55,16 @@ def _squash(s: str) -> str:
     return " ".join(s.split()).casefold()
 
 
+def _words(line: str) -> int:
+    """Words of a line; a Chinese or Japanese headline is one token, so its characters count (two a word)."""
+    return len(WORD.findall(line)) + len(_UNSPACED.findall(line)) // 2
+
+
 def _headline_like(line: str) -> bool:
     if line.startswith(("- ", "* ", "|")) or line.endswith((",", ";", "。", "，", "；", "।", "۔", "။", "។")) or (
             line.endswith(".") and not ABBREVIATION.search(line)):
         return False
-    return 2 <= len(WORD.findall(line)) <= _MAX_WORDS
+    return 2 <= _words(line) <= _MAX_WORDS
 
 
 def _content(s: str) -> list[str]:
@@ -97,13 +104,13 @@ def find_title(lines: list[str], main_start: int, removed: list[str],
     # 3. a span the boilerplate quotes more than once
     quoted = Counter(q[1:-1].strip() for line in removed for q in QUOTED.findall(line))
     for q, n in quoted.most_common(3):
-        if n >= 2 and 2 <= len(WORD.findall(q)) <= _MAX_WORDS:
+        if n >= 2 and 2 <= _words(q) <= _MAX_WORDS:
             return q, None
     # 4. text that starts right away (an extracted page, no <title> line): its headline is the
     #    last headline-like line before the prose; what comes before it is a label ("Back to blog")
     if main_start <= first_i + _AFTER_HEAD:
         for i in reversed([i for i in idx if i < main_start]):
-            if _headline_like(lines[i]) and len(WORD.findall(lines[i])) >= 3:
+            if _headline_like(lines[i]) and _words(lines[i]) >= 3:
                 return lines[i], i
     # 5. the page's first line, without a site suffix (<title>; or the headline of extracted text)
     if _headline_like(first):
@@ -116,7 +123,7 @@ def _strip_site(line: str) -> str:
     a long part after a dash is the headline's own ("Title – and what it means")."""
     parts = SEPARATOR.split(line)
     seps = SEPARATOR.findall(line)
-    short = [len(WORD.findall(p)) <= _SITE_WORDS for p in parts]
+    short = [_words(p) <= _SITE_WORDS for p in parts]
     end = len(parts)
     while end > 1 and short[end - 1]:
         end -= 1
@@ -167,7 +174,7 @@ def _best_candidate(lines: list[str], idx: list[int], first_i: int, main_start: 
             score += _W_REPEAT
         prev_l = lines[i - 1] if i > 0 else ""
         next_l = lines[i + 1] if i + 1 < len(lines) else ""
-        run = sum(1 for n in (prev_l, next_l) if n and _headline_like(n) and len(WORD.findall(n)) >= 2
+        run = sum(1 for n in (prev_l, next_l) if n and _headline_like(n) and _words(n) >= 2
                   and not (n.split() and _squash(n) == s))
         score -= _W_RUN * run
         if NUMBERED.match(line):
