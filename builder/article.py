@@ -103,17 +103,22 @@ AUDIT_SCHEMA = pa.schema([
 
 # Han ideographs (with extensions and compatibility forms) and kana: written without spaces.
 _CJK = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002fa1f]")
+# Thai, Lao, Khmer and Myanmar put spaces between phrases, not words: a word is about four letters.
+_SEA = re.compile("[\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff]")
+_SEA_LETTERS_PER_WORD = 4
 
 
 def count_words(text: str) -> int:
-    """Whitespace words, plus one word per Han/kana character (Chinese and Japanese use no spaces).
+    """Whitespace words, plus one word per Han/kana character (Chinese and Japanese use no spaces)
+    and one per four letters of Thai, Lao, Khmer or Myanmar (spaces there end phrases).
 
     Korean (Hangul) separates words with spaces, so it is counted like European text.
     """
     cjk = len(_CJK.findall(text))
-    if not cjk:
+    sea = len(_SEA.findall(text))
+    if not cjk and not sea:
         return len(text.split())
-    return len(_CJK.sub(" ", text).split()) + cjk
+    return len(_CJK.sub(" ", text).split()) + cjk + sea // _SEA_LETTERS_PER_WORD
 
 
 def n_words(text: str) -> int:

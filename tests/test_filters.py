@@ -98,6 +98,9 @@ def test_count_words_handles_cjk():
     assert count_words("東京 Tokyo 2024") == 4
     assert count_words(TEXTS["ko"]) == len(TEXTS["ko"].split())   # Hangul is spaced like Latin
     assert count_words(TEXTS["ja"]) > 60
+    # Thai spaces phrases, not words: a 60-letter phrase is some fifteen words, not one
+    thai = "เทศบาลเมืองได้เปิดสะพานใหม่ข้ามแม่น้ำเมื่อวันจันทร์ที่ผ่านมา"
+    assert count_words(thai) == 1 + len(thai) // 4
 
 
 @pytest.mark.parametrize("lang", sorted(TEXTS))
