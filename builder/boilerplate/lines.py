@@ -75,7 +75,8 @@ class Params:
     extracted_tail: int = 5         # within this many lines of the end (no menu before, no footer after) ...
     extracted_labels: float = 0.35  # ... when fewer than this share of their lines are label-like
     extracted_rules: float = 0.03   # ... or when prose is at both edges and at most this share of lines hit a rule
-    extracted_hits: int = 1         # a page with no more rule hits than this is extracted text (one can be a stray hit)
+    extracted_hits: int = 1         # ... and so are pages whose prose starts within `extracted_edge` lines with this
+                                    # few rule hits (one can be a stray hit; menus before the prose make a page rendered)
     side_share: float = 0.3         # a run outside the main text scoring this share of it is kept too (0 = off)
     dense_share: float = 0.5        # short lines cost (1 - the page's prose share of words) / this, at most 1
     list_words: int = 20            # a line of this many words ...
@@ -377,11 +378,13 @@ def _extracted(feats: list[Line | None], p: Params) -> bool:
         return False
     labels = sum(f.words <= p.label_words for f in nonblank) / len(nonblank)
     hits = sum(1 for f in nonblank if f.rule or f.soft)
-    if labels < p.extracted_share or hits <= p.extracted_hits:   # a rendered page has furniture a rule knows
+    if labels < p.extracted_share or not hits:      # a rendered page has furniture a rule knows
         return True
     first = next((k for k, f in enumerate(nonblank) if f.prose), len(nonblank))
     if first > p.extracted_edge:
         return False
+    if hits <= p.extracted_hits:     # prose from the top and a single rule hit: a stray one
+        return True
     last = next((k for k, f in enumerate(reversed(nonblank)) if f.prose), len(nonblank))
     if labels < p.extracted_labels and last <= p.extracted_tail:
         return True
