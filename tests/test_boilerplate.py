@@ -360,9 +360,10 @@ def test_thai_paragraphs_are_prose_without_sentence_punctuation():
     assert a.text.split("\n\n") == prose
 
 
-def test_romance_and_dutch_furniture_is_known_to_the_rules():
+def test_furniture_of_more_languages_is_known_to_the_rules():
     """Beyond English and German, the rules know the commonest furniture of French, Spanish,
-    Portuguese, Italian and Dutch pages (each line a whole line, as a page prints it)."""
+    Portuguese, Italian, Dutch, Russian, Polish and Turkish pages (each line a whole line, as a
+    page prints it)."""
     rules = load_rules()
     furniture = {
         "Nous utilisons des cookies. Tout accepter": "cookie", "Política de privacidad": "cookie",
@@ -372,12 +373,17 @@ def test_romance_and_dutch_furniture_is_known_to_the_rules():
         "Todos los derechos reservados": "copyright", "Accueil": "nav", "Zoeken": "nav", "Suivez-nous": "follow",
         "Publié le 3 mai 2024": "dateline_meta", "Por Ana García": "byline", "12 commentaires": "comment_count",
         "Articles similaires": "related", "Noticias relacionadas": "related",
+        "Политика конфиденциальности": "cookie", "Поделиться": "share", "Читайте также: мост откроют в мае": "read_also",
+        "© 2024 Газета. Все права защищены.": "copyright", "Главная": "nav", "Похожие новости": "related",
+        "Udostępnij": "share", "Wszelkie prawa zastrzeżone": "copyright", "Strona główna": "nav",
+        "Paylaş": "share", "Tüm hakları saklıdır": "copyright", "Ana Sayfa": "nav", "Yorumlar": "comment",
     }
     for line, name in furniture.items():
         words = re.findall(r"\w+", line.casefold())
         drop, _, cut = rules._judge(line, words, 3.0)
         assert name in (drop, cut), (line, drop, cut)
-    for prose in ("Por la mañana el puente estaba cerrado.", "Le maire a refusé de commenter la décision du conseil."):
+    for prose in ("Por la mañana el puente estaba cerrado.", "Le maire a refusé de commenter la décision du conseil.",
+                  "Главная задача мэрии — открыть мост до зимы.", "Kontakt z urzędem był trudny przez cały tydzień."):
         assert rules._judge(prose, re.findall(r"\w+", prose.casefold()), 3.0) == (None, None, None), prose
 
 
