@@ -362,8 +362,8 @@ def test_thai_paragraphs_are_prose_without_sentence_punctuation():
 
 def test_furniture_of_more_languages_is_known_to_the_rules():
     """Beyond English and German, the rules know the commonest furniture of French, Spanish,
-    Portuguese, Italian, Dutch, Russian, Polish and Turkish pages (each line a whole line, as a
-    page prints it)."""
+    Portuguese, Italian, Dutch, Russian, Polish, Turkish, Chinese and Japanese pages (each line a
+    whole line, as a page prints it)."""
     rules = load_rules()
     furniture = {
         "Nous utilisons des cookies. Tout accepter": "cookie", "Política de privacidad": "cookie",
@@ -377,6 +377,8 @@ def test_furniture_of_more_languages_is_known_to_the_rules():
         "© 2024 Газета. Все права защищены.": "copyright", "Главная": "nav", "Похожие новости": "related",
         "Udostępnij": "share", "Wszelkie prawa zastrzeżone": "copyright", "Strona główna": "nav",
         "Paylaş": "share", "Tüm hakları saklıdır": "copyright", "Ana Sayfa": "nav", "Yorumlar": "comment",
+        "首页": "nav", "相关文章": "related", "新华日报版权所有，未经授权不得转载": "copyright", "下一篇：大桥五月通车": "post_nav",
+        "関連記事": "related", "ホーム": "nav",
     }
     for line, name in furniture.items():
         words = re.findall(r"\w+", line.casefold())
