@@ -102,9 +102,9 @@ def unspaced_words(col: pa.Array) -> np.ndarray:
     where = np.flatnonzero(matches(col, "[" + "".join(c for c, _ in UNSPACED) + "]"))
     if len(where):
         some = col.take(pa.array(where))
-        words = sum(pc.count_substring_regex(some, f"[{c}]").to_numpy(zero_copy_only=False) / per
-                    for c, per in UNSPACED)
-        out[where] = words.astype(np.int64)
+        counts = sum(pc.count_substring_regex(some, f"[{c}]").to_numpy(zero_copy_only=False) / per
+                     for c, per in UNSPACED)
+        out[where] = counts.astype(np.int64)
     return out
 
 
