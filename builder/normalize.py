@@ -18,9 +18,10 @@ _WORD = re.compile(r"\w+", re.UNICODE)
 # Scripts written without spaces (Chinese, Japanese, Thai, Lao, Khmer, Myanmar, Tibetan): each of
 # their word characters is a word of the hashing key, so shingles are character n-grams there (a
 # whole sentence would otherwise be one word, and one changed character would change it).
-UNSPACED = ("\u0e00-\u0eff\u0f00-\u0fff\u1000-\u109f\u1780-\u17ff\u2e80-\u2fdf\u3005-\u3007\u3021-\u3029"
-            "\u3038-\u303b\u3041-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f"
-            "\U00020000-\U0003134f")
+UNSPACED_RANGES = ((0x0E00, 0x0EFF), (0x0F00, 0x0FFF), (0x1000, 0x109F), (0x1780, 0x17FF), (0x2E80, 0x2FDF),
+                   (0x3005, 0x3007), (0x3021, 0x3029), (0x3038, 0x303B), (0x3041, 0x30FF), (0x31F0, 0x31FF),
+                   (0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF), (0xFF66, 0xFF9F), (0x20000, 0x3134F))
+UNSPACED = "".join(f"{chr(a)}-{chr(b)}" for a, b in UNSPACED_RANGES)     # as a regex class body
 _KEY_WORD = re.compile(f"(?=[{UNSPACED}])\\w|(?:(?![{UNSPACED}])\\w)+")
 _DIGIT = re.compile(r"\d")
 # C0 controls (not \t \n \r), zero-width space, word joiner, BOM, soft hyphen and bidi controls.
@@ -31,11 +32,12 @@ _C1 = re.compile("[\x80-\x9f]")
 _BLANKS = re.compile(r"\n{3,}")
 # A UTF-8 lead byte read as cp1252/Latin-1, followed by a continuation byte read the same way:
 # "Ã¼", "â€™", "Ð¿". Correct text in any language hardly ever has these pairs.
-_MOJIBAKE_HINT = re.compile(
-    "[\u00c2-\u00c5\u00ce\u00cf\u00d0\u00d1\u00d8\u00d9\u00e0-\u00ef][\u0080-\u00bf\u0152\u0153\u0160\u0161"
-    "\u0178\u017d\u017e\u0192\u02c6\u02dc\u2013\u2014\u2018-\u201e\u2020-\u2022\u2026\u2030\u2039\u203a\u20ac\u2122]")
+_LEAD = "[\u00c2-\u00c5\u00ce\u00cf\u00d0\u00d1\u00d8\u00d9\u00e0-\u00ef]"
+_CONTINUATION = ("[\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc\u2013\u2014"
+                 "\u2018-\u201e\u2020-\u2022\u2026\u2030\u2039\u203a\u20ac\u2122]")
+_MOJIBAKE_HINT = re.compile(_LEAD + _CONTINUATION)
 # The lines ftfy may change: mojibake, a lead byte whose no-break space became a space ("Â "), C1 controls.
-_NEEDS_FTFY = re.compile(f"{_MOJIBAKE_HINT.pattern}|{_MOJIBAKE_HINT.pattern.split(']')[0]}] |{_C1.pattern}")
+_NEEDS_FTFY = re.compile(f"{_LEAD}{_CONTINUATION}|{_LEAD} |{_C1.pattern}")
 # Only encoding repairs: typography („“ ‚‘ «» – —, ligatures, full-width forms) is the author's.
 _FTFY = ftfy.TextFixerConfig(
     unescape_html=False, remove_terminal_escapes=False, fix_latin_ligatures=False,

@@ -21,7 +21,7 @@ from functools import cache
 
 import numpy as np
 
-from builder.normalize import UNSPACED, fold, split_dateline
+from builder.normalize import UNSPACED_RANGES, fold, split_dateline
 
 _M64 = (1 << 64) - 1
 _SPACE, _NEWLINE = 32, 10
@@ -76,8 +76,6 @@ class _Tables:
 
 
 _NON_WORD = re.compile(r"\W")
-# `normalize.UNSPACED` as (first, last) code points: it is a class body of "a-b" ranges
-_ALONE_RANGES = [(ord(UNSPACED[i]), ord(UNSPACED[i + 2])) for i in range(0, len(UNSPACED), 3)]
 
 
 @cache
@@ -96,7 +94,7 @@ def _tables() -> _Tables:
             rest.update((lo + i, f[1:]) for i, f in enumerate(each) if len(f) > 1)
         word = np.frombuffer(_NON_WORD.sub("\0", first).encode("utf-32-le", "surrogatepass"), np.uint32) != 0
         points = np.frombuffer(first.encode("utf-32-le", "surrogatepass"), np.uint32)
-        alone = word & np.logical_or.reduce([(points >= a) & (points <= b) for a, b in _ALONE_RANGES])
+        alone = word & np.logical_or.reduce([(points >= a) & (points <= b) for a, b in UNSPACED_RANGES])
         packed[lo:lo + len(block)] = points
         packed[lo:lo + len(block)] |= (grow << np.uint32(_GROW_SHIFT)) | np.where(word, np.uint32(_WORD_BIT), np.uint32(0))
         packed[lo:lo + len(block)] |= np.where(alone, np.uint32(_ALONE_BIT), np.uint32(0))
