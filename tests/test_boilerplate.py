@@ -404,6 +404,16 @@ def test_a_page_printed_twice_keeps_one_copy_but_a_repeated_line_stays():
     assert [l for l, r in a.removed if r == "repeat"] == body[:4]
 
 
+def test_a_japanese_page_printed_twice_keeps_one_copy():
+    """A Japanese paragraph is one whitespace word but many words: the repeated-block test counts
+    it like the classifier does."""
+    a = _article("ja-twice", "\n".join(["ホーム", "ニュース", "2024-05-03", *_JA_PROSE, *_JA_PROSE, "© 2024 サンプル新聞"]),
+                 "ja-twice.example")
+    clean_corpus([a], _no_profiles())
+    assert a.text.split("\n\n") == _JA_PROSE
+    assert [l for l, r in a.removed if r == "repeat"] == _JA_PROSE
+
+
 def test_an_inline_read_next_box_does_not_end_the_article():
     """A "Read next" box between paragraphs (heading, teaser, link) is cut out, the article after it
     stays: long paragraphs follow it right away, which a list of teasers never does."""

@@ -120,6 +120,11 @@ def _template_verdicts(lines: list[str], pre: list[str | None], t: SiteTemplate,
                 pre[i] = "footer"
 
 
+def _words(line: str) -> int:
+    """Words of one line as the line classifier counts them (characters, in Chinese or Thai)."""
+    return len(words(line)) + int(unspaced_words(column(line))[0])
+
+
 _REPEAT_RUN = 3   # kept lines repeated in this long a run, in order, are a second rendering of the page
 
 
@@ -142,7 +147,7 @@ def _drop_repeated_blocks(lines: list[str], verdict: list[str | None]) -> None:
         end = pos + 1
         while end < len(kept) and copy_of[end] == copy_of[end - 1] + 1:
             end += 1
-        if end - pos >= _REPEAT_RUN and max(len(lines[kept[k]].split()) for k in range(pos, end)) >= _OWN_LINE_WORDS:
+        if end - pos >= _REPEAT_RUN and max(_words(lines[kept[k]]) for k in range(pos, end)) >= _OWN_LINE_WORDS:
             for k in range(pos, end):
                 verdict[kept[k]] = "repeat"
         pos = end
