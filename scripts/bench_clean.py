@@ -7,7 +7,10 @@ FOLDER/gold.jsonl.gz, and prints the scorer's result, docs/s and the boilerplate
 `--halves` also scores two halves of the sites separately (split by a hash of the site name), to
 check that a change helps on sites it was not tuned on.
 
-usage: bench_clean.py FOLDER [--out DIR] [--scorer PATH] [--workers N] [--halves] [--only text|html]
+`--repeat N` times the boilerplate stage N times and prints the median and range (shared
+machines are noisy: one timing can be off by a third).
+
+usage: bench_clean.py FOLDER [--out DIR] [--scorer PATH] [--workers N] [--halves] [--only text|html] [--repeat N]
 """
 from __future__ import annotations
 
@@ -15,6 +18,7 @@ import argparse
 import copy
 import gzip
 import json
+import statistics
 import subprocess
 import sys
 import time
@@ -59,6 +63,7 @@ def main() -> int:
     ap.add_argument("--workers", type=int, default=1, help="engine workers (1 = one core)")
     ap.add_argument("--halves", action="store_true", help="also score two halves of the sites")
     ap.add_argument("--only", choices=("text", "html"), default=None)
+    ap.add_argument("--repeat", type=int, default=1, help="time the boilerplate stage this many times (median, range)")
     args = ap.parse_args()
 
     cfg = load_config(args.config, {"engine.workers": args.workers})
@@ -76,9 +81,14 @@ def main() -> int:
                 normalize.normalize_article(a, cfg.normalize)
             # One-time loads (rules, stop lists) are not per-document work: load them first.
             boilerplate.clean_corpus([copy.copy(a) for a in sample[:1]], cfg.boilerplate)
-            t = time.perf_counter()
-            boilerplate.clean_corpus(sample, cfg.boilerplate)
-            bp_rate = len(sample) / (time.perf_counter() - t)
+            rates = []
+            for _ in range(max(args.repeat, 1)):
+                run = [copy.copy(a) for a in sample]
+                t = time.perf_counter()
+                boilerplate.clean_corpus(run, cfg.boilerplate)
+                rates.append(len(run) / (time.perf_counter() - t))
+            bp_rate = statistics.median(rates)
+            bp_range = f" (range {min(rates):,.0f}-{max(rates):,.0f} over {len(rates)} runs)" if len(rates) > 1 else ""
         t = time.perf_counter()
         clean_articles(articles, cfg)
         rate = len(articles) / (time.perf_counter() - t)
@@ -89,7 +99,7 @@ def main() -> int:
         print(f"== {kind}: {src} ({len(articles)} docs) -> {out}")
         print(_score(args.scorer, gold, out))
         print(f"clean stage {rate:,.0f} docs/s ({cfg.engine.workers} worker(s))"
-              + (f"; boilerplate alone {bp_rate:,.0f} docs/s" if kind == "text" else ""))
+              + (f"; boilerplate alone {bp_rate:,.0f} docs/s{bp_range}" if kind == "text" else ""))
         if args.halves:
             for name, g in zip("AB", _half_gold(gold, args.out)):
                 print(f"  half {name}: " + _score(args.scorer, g, out).splitlines()[-1])
