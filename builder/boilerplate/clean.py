@@ -120,9 +120,11 @@ def _template_verdicts(lines: list[str], pre: list[str | None], t: SiteTemplate,
                 pre[i] = "footer"
 
 
-def _words(line: str) -> int:
-    """Words of one line as the line classifier counts them (characters, in Chinese or Thai)."""
-    return len(words(line)) + int(unspaced_words(column(line))[0])
+def _long(line: str) -> bool:
+    """Is the line sentence-long, its words counted as the line classifier counts them
+    (characters, in Chinese or Thai)? Whitespace decides first: it is nearly always enough."""
+    return (line.count(" ") + 1 >= _OWN_LINE_WORDS or
+            (not line.isascii() and len(words(line)) + int(unspaced_words(column(line))[0]) >= _OWN_LINE_WORDS))
 
 
 _REPEAT_RUN = 3   # kept lines repeated in this long a run, in order, are a second rendering of the page
@@ -135,10 +137,10 @@ def _drop_repeated_blocks(lines: list[str], verdict: list[str | None]) -> None:
     kept = [i for i, l in enumerate(lines) if l and not verdict[i]]
     first: dict[str, int] = {}
     copy_of = []
-    for pos, i in enumerate(kept):
-        key = " ".join(lines[i].split()).casefold()
-        copy_of.append(first.get(key, -1))
-        first.setdefault(key, pos)
+    for pos, i in enumerate(kept):      # lines are normalised: a copy is the same string
+        copy_of.append(first.setdefault(lines[i], pos))
+        if copy_of[-1] == pos:
+            copy_of[-1] = -1
     pos = 0
     while pos < len(kept):
         if copy_of[pos] < 0:
@@ -147,7 +149,7 @@ def _drop_repeated_blocks(lines: list[str], verdict: list[str | None]) -> None:
         end = pos + 1
         while end < len(kept) and copy_of[end] == copy_of[end - 1] + 1:
             end += 1
-        if end - pos >= _REPEAT_RUN and max(_words(lines[kept[k]]) for k in range(pos, end)) >= _OWN_LINE_WORDS:
+        if end - pos >= _REPEAT_RUN and any(_long(lines[kept[k]]) for k in range(pos, end)):
             for k in range(pos, end):
                 verdict[kept[k]] = "repeat"
         pos = end

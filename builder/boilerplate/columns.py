@@ -61,10 +61,13 @@ def _word_re() -> re.Pattern:
     return re.compile(f"\\w(?:\\w|[{_ranges(_members()[1], chr(92) + 'U{:08x}')}])*")
 
 
+_ASCII_WORD = re.compile(r"\w+")
+
+
 def words(text: str) -> list[str]:
     """The words of `text`: runs of `\\w` with the combining marks inside them. Python's `\\w+`
     alone cuts Hindi, Bengali or Thai words at every vowel sign ("में" would be "म")."""
-    return _word_re().findall(text)
+    return _ASCII_WORD.findall(text) if text.isascii() else _word_re().findall(text)
 
 
 def word_split() -> str:

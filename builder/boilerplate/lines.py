@@ -168,10 +168,17 @@ def _tokens(folded: pa.Array) -> tuple[pa.Array, np.ndarray]:
     if marked.any():
         rows = np.flatnonzero(marked)
         keep = ~marked[parent]
+        kept_parent = parent[keep]
         more, more_parent = _split(folded.take(pa.array(rows)), word_split())
-        order = np.argsort(np.concatenate([parent[keep], rows[more_parent]]), kind="stable")
-        tokens = pa.concat_arrays([tokens.filter(pa.array(keep)), more]).take(pa.array(order))
-        parent = np.concatenate([parent[keep], rows[more_parent]])[order]
+        more_parent = rows[more_parent]
+        # merge the two runs, both in line order (no line is in both): each token moves up by the
+        # other run's tokens of earlier lines
+        dest = np.empty(len(kept_parent) + len(more_parent), dtype=np.int64)
+        dest[np.arange(len(kept_parent)) + np.searchsorted(more_parent, kept_parent)] = np.arange(len(kept_parent))
+        dest[np.arange(len(more_parent)) + np.searchsorted(kept_parent, more_parent)] = (
+            len(kept_parent) + np.arange(len(more_parent)))
+        tokens = pa.concat_arrays([tokens.filter(pa.array(keep)), more]).take(pa.array(dest))
+        parent = np.concatenate([kept_parent, more_parent])[dest]
     return tokens, parent
 
 
