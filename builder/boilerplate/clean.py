@@ -88,8 +88,7 @@ def _template_verdicts(lines: list[str], pre: list[str | None], t: SiteTemplate,
                        cfg: BoilerplateConfig) -> None:
     """Mark template lines, then the footer: from where the rest of the page is mostly template."""
     hashes = line_hashes(lines, title)
-    # words as the line classifier counts them: a paragraph of Chinese is a token or two
-    counts = [len(words(l)) + u for l, u in zip(lines, unspaced_words(column("\n".join(lines))).tolist())]
+    counts = _word_counts(lines)
     hit = [bool(l) and h in t for l, h in zip(lines, hashes)]
     total = sum(w for w, p in zip(counts, pre) if not p)
     templ = sum(w for w, p, x in zip(counts, pre, hit) if x and not p)
@@ -120,11 +119,19 @@ def _template_verdicts(lines: list[str], pre: list[str | None], t: SiteTemplate,
                 pre[i] = "footer"
 
 
+def _word_counts(lines: list[str]) -> list[int]:
+    """Words of each line as the line classifier counts them: a paragraph of Chinese is a token
+    or two, so its characters count."""
+    return [len(words(l)) + u for l, u in zip(lines, unspaced_words(column("\n".join(lines))).tolist())]
+
+
 def _long(line: str) -> bool:
-    """Is the line sentence-long, its words counted as the line classifier counts them
-    (characters, in Chinese or Thai)? Whitespace decides first: it is nearly always enough."""
-    return (line.count(" ") + 1 >= _OWN_LINE_WORDS or
-            (not line.isascii() and len(words(line)) + int(unspaced_words(column(line))[0]) >= _OWN_LINE_WORDS))
+    """Is the line sentence-long (`_word_counts`)? Only a line outside ASCII can have words that
+    its tokens do not show."""
+    n = len(words(line))
+    if n < _OWN_LINE_WORDS and not line.isascii():
+        n = _word_counts([line])[0]
+    return n >= _OWN_LINE_WORDS
 
 
 _REPEAT_RUN = 3   # kept lines repeated in this long a run, in order, are a second rendering of the page
@@ -137,10 +144,10 @@ def _drop_repeated_blocks(lines: list[str], verdict: list[str | None]) -> None:
     kept = [i for i, l in enumerate(lines) if l and not verdict[i]]
     first: dict[str, int] = {}
     copy_of = []
-    for pos, i in enumerate(kept):      # lines are normalised: a copy is the same string
-        copy_of.append(first.setdefault(lines[i], pos))
-        if copy_of[-1] == pos:
-            copy_of[-1] = -1
+    for pos, i in enumerate(kept):
+        key = " ".join(lines[i].split()).casefold()
+        copy_of.append(first.get(key, -1))
+        first.setdefault(key, pos)
     pos = 0
     while pos < len(kept):
         if copy_of[pos] < 0:
