@@ -115,7 +115,14 @@ class _Cleaning:
         self.templates: dict[str, SiteTemplate] = {}
         self.timings: dict[str, float] = {}
 
-    def normalise(self, docs: Iterable[Article], spill: Spill) -> int:
+    def prepare(self, docs: Iterable[Article], folder: Path) -> Spill:
+        """Pass 1 into a spill in `folder`, then the site templates: what `clean` reads back."""
+        spill = Spill(folder / "normalised.arrows", _WINDOW)
+        self.normalise(docs, spill)
+        self.learn()
+        return spill
+
+    def normalise(self, docs: Iterable[Article], spill: Spill) -> None:
         """Pass 1: extract + normalise on the engine; every page counts towards its site's template
         (a site with too few pages gets none, as with `learn_templates`); all go to `spill`."""
         t = time.perf_counter()
@@ -125,7 +132,6 @@ class _Cleaning:
                     self.learner.observe(a, hashes=hashes)
                 spill.write(a)
         self.timings["normalise"] = time.perf_counter() - t
-        return spill.count
 
     def _prepared(self, docs: Iterable[Article]) -> Iterator[tuple[Article, list[int] | None]]:
         prepare = functools.partial(_prepare, cfg=self.cfg)
@@ -184,10 +190,7 @@ def run_clean(articles: list[Article], cfg: Config, reporter: Reporter | None = 
     document. `explain`: keep the removed lines (`Article.removed`) of all, or of these ids."""
     cleaning = _Cleaning(cfg, reporter or Reporter(), explain)
     with tempfile.TemporaryDirectory(prefix="builder-") as tmp:
-        spill = Spill(Path(tmp) / "normalised.arrows", _WINDOW)
-        cleaning.normalise(articles, spill)
-        cleaning.learn()
-        articles[:] = cleaning.clean(spill)
+        articles[:] = cleaning.clean(cleaning.prepare(articles, Path(tmp)))
     return CleanResult(articles, cleaning.audit(), cleaning.timings)
 
 
@@ -229,10 +232,9 @@ def clean(inputs: list[str | Path], output: Path, cfg: Config,
     cleaning = _Cleaning(cfg, reporter, explain)
     outcomes, explained = Outcomes(), []
     with tempfile.TemporaryDirectory(prefix="builder-") as tmp:
-        spill = Spill(Path(tmp) / "normalised.arrows", _WINDOW)
-        if not cleaning.normalise(read_inputs(paths, cfg.ingest), spill):
+        spill = cleaning.prepare(read_inputs(paths, cfg.ingest), Path(tmp))
+        if not spill.count:
             raise _no_documents(paths)
-        cleaning.learn()
         # written next to the output and renamed: a failed run leaves no half file
         part = output.with_name(f".{output.name}.{os.getpid()}.part")
         try:
@@ -308,11 +310,10 @@ def build(cfg: Config, inputs: list[str | Path] | None = None, output: Path | No
         docs = read_inputs(paths, cfg.ingest)
         if previous_ids:
             docs = _noting(docs, previous_ids, again)
-        normalised = Spill(Path(tmp) / "normalised.arrows", _WINDOW)
-        n = cleaning.normalise(docs, normalised)
+        normalised = cleaning.prepare(docs, Path(tmp))
+        n = normalised.count
         if not n:
             raise _no_documents(paths)
-        cleaning.learn()
 
         # pass 2 feeds the dedup index; the plan counts what the shard writers must know up front
         dedup = ArticleDedup(cfg.dedup, previous=prev_dir) if cfg.dedup.enabled else None
