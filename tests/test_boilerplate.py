@@ -194,7 +194,7 @@ def test_a_ranked_comments_heading_ends_the_article_however_long_the_comments():
     article, but such a heading is never the article's own."""
     rng = random.Random(11)
     comments = [" ".join(_sentence(rng) for _ in range(2)) for _ in range(8)]
-    text = "\n".join([*_PROSE, "Top Rated Comments", "(View all)", *comments, "[ Read all comments ]"])
+    text = "\n".join([*_PROSE, "Most popular comments", "(show every comment)", *comments, "Back to the story"])
     a = _article("x", text, "ranked.example")
     clean_corpus([a], _no_profiles())
     assert a.text.split("\n\n") == _PROSE
@@ -319,10 +319,10 @@ def test_pages_in_scripts_without_spaces_are_cleaned_like_any_other():
     two `\\w+` tokens: words are counted from characters, and a page mostly in such a script gets
     no stop-word language from its few Latin product names."""
     menu = ["ホーム", "ニュース", "スポーツ", "お問い合わせ", "プライバシーポリシー", "Home ›", "ニュース ›"]
-    archive = "月別 月を選択 " + " ".join(f"{y}年{m}月" for y in range(2015, 2020) for m in (1, 4, 8, 11))
-    side = ["カテゴリ", *[f"{w} ({k})" for k, w in enumerate(("天気", "交通", "スポーツ", "WordPress", "Dropbox"), 3)],
-            "人気記事", "新着記事", "© 2024 Example News"]
-    page = [*menu, "Kindle と PC の話題も少しだけ", "2024-05-03", *_JA_PROSE, "関連記事", archive, *side]
+    archive = "過去の記事 " + " ".join(f"{y}年{m}月" for y in range(2015, 2020) for m in (1, 4, 8, 11))
+    side = ["分類", *[f"{w} ({k})" for k, w in enumerate(("天気", "交通", "写真", "旅行", "料理"), 3)],
+            "よく読まれる話", "最近の投稿", "© 2024 Example News"]
+    page = [*menu, "ニュースと写真と旅の話", "2024-05-03", *_JA_PROSE, "関連記事", archive, *side]
     a = _article("ja", "\n".join(page), "ja.example")
     clean_corpus([a], _no_profiles())
     assert a.text.split("\n\n") == _JA_PROSE
