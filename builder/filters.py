@@ -14,6 +14,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
+from builder import codepoints
 from builder.article import Article, count_words
 from builder.config import FilterConfig, LangConfig, QualityConfig
 
@@ -23,11 +24,9 @@ UNDETERMINED = "und"
 _LETTER = re.compile(r"[^\W\d_]")
 
 
-@functools.lru_cache(maxsize=1)
 def _letter_table() -> np.ndarray:
     """Per code point: is it a letter as `[^\\W\\d_]` means it (alphanumeric, not a decimal digit)."""
-    return np.fromiter(((c := chr(i)).isalnum() and not c.isdecimal() for i in range(0x110000)),
-                       dtype=bool, count=0x110000)
+    return codepoints.table(r"[^\W\d_]")
 
 
 def count_letters(text: str) -> int:

@@ -11,16 +11,18 @@ from itertools import chain, islice
 from pathlib import Path
 
 import justext
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from builder import codepoints
 from builder.article import Article
 from builder.boilerplate import Cleaner, SiteTemplate, TemplateLearner, clean_corpus, learn_templates
 from builder.boilerplate import lines as L
-from builder.boilerplate.columns import SPACE, UNPUNCTUATED, UNSPACED, column, screen, word_class
+from builder.boilerplate.columns import SPACE, UNPUNCTUATED, UNSPACED, _members, column, screen, tokens, words
 from builder.boilerplate.rules import load_rules
 from builder.boilerplate.stopwords import STOP_SAMPLE
 from builder.boilerplate.templates import QUOTED, line_hash, mask, masks
@@ -806,9 +808,18 @@ def test_re2_classes_mean_what_python_means():
     chars = [chr(i) for i in range(0x110000) if not 0xD800 <= i < 0xE000]
     col = pa.array(chars)
     space = pc.match_substring_regex(col, f"^[{SPACE}]$").to_pylist()
-    word = pc.match_substring_regex(col, f"^[{word_class()}]$").to_pylist()
     assert space == [re.match(r"\s", c) is not None for c in chars]
-    assert word == [re.match(r"\w", c) is not None for c in chars]
+    word = _members()[0]
+    assert [bool(word[ord(c)]) for c in chars] == [re.match(r"\w", c) is not None for c in chars]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.text(alphabet="ab Z_9.\n\u00e9\u0301\u093e\u0915\u0e32\u0e01\u65e5\ud800\U0001f389-", max_size=12), max_size=6))
+def test_tokens_are_the_words_of_each_line(lines):
+    text = "\n".join(lines)
+    col, parent = tokens(text)
+    want = [(i, w) for i, line in enumerate(text.split("\n")) for w in words(line)]
+    assert list(zip(parent.tolist(), col.to_pylist())) == want
 
 
 @settings(max_examples=200, deadline=None)
@@ -871,3 +882,10 @@ def test_apply_many_equals_apply_one_by_one():
         cleaner.apply(a, t)
     cleaner.apply_many(many, templates)
     assert [(a.text, a.title, a.removed) for a in one] == [(a.text, a.title, a.removed) for a in many]
+
+
+def test_mark_table_covers_every_code_point():
+    """`codepoints.marks` looks for marks in two ranges only: none lies elsewhere."""
+    every = np.fromiter((unicodedata.category(chr(i))[0] == "M" for i in range(codepoints.SIZE)),
+                        dtype=bool, count=codepoints.SIZE)
+    assert (codepoints.marks() == every).all()

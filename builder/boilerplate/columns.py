@@ -3,8 +3,8 @@
 The single-page features are computed for a batch of pages at once: their lines become one
 Arrow string column and RE2 runs over it in C++, so Python touches only the few lines a test
 flags. RE2's `\\w`, `\\d` and `\\s` are ASCII-only while Python's are Unicode:
-- `WORDS` splits lines into exactly Python's `\\w+` tokens (its class is built from Python's own
-  `str.isalnum`, which also pins the Unicode version);
+- `tokens` splits lines into exactly the tokens of `words` (Python's `\\w`, from `str.isalnum`,
+  with combining marks kept inside words), on code points in numpy rather than RE2;
 - `screen` turns a rule's pattern into a cheap RE2 pattern that matches at least where Python's
   does (a superset: Unicode classes widened to all non-ASCII characters, word boundaries
   dropped); the lines it flags are then judged by the Python pattern itself. Constructs RE2
@@ -13,12 +13,13 @@ flags. RE2's `\\w`, `\\d` and `\\s` are ASCII-only while Python's are Unicode:
 from __future__ import annotations
 
 import re
-import unicodedata
 from functools import lru_cache
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+
+from builder import codepoints
 
 # Python's `\s` (str.isspace) as an RE2 class body; a test checks it over all code points.
 SPACE = r"\t-\r\x1c-\x20\x{85}\x{a0}\x{1680}\x{2000}-\x{200a}\x{2028}\x{2029}\x{202f}\x{205f}\x{3000}"
@@ -37,23 +38,9 @@ def _ranges(member: np.ndarray, fmt: str) -> str:
 
 @lru_cache(maxsize=1)
 def _members() -> tuple[np.ndarray, np.ndarray]:
-    """Per code point: Python's `\\w` (str.isalnum, and `_`), and combining marks that are not `\\w`."""
-    word = np.fromiter((chr(i).isalnum() for i in range(0x110000)), dtype=bool, count=0x110000)
-    word[ord("_")] = True
-    mark = np.fromiter((unicodedata.category(chr(i))[0] == "M" for i in range(0x110000)), dtype=bool, count=0x110000)
-    return word, mark & ~word
-
-
-@lru_cache(maxsize=1)
-def word_class() -> str:
-    """Python's `\\w` (str patterns) as an RE2 class body: the code points where str.isalnum holds, and `_`."""
-    return _ranges(_members()[0], "\\x{{{:x}}}")
-
-
-@lru_cache(maxsize=1)
-def mark_class() -> str:
-    """The combining marks that are not `\\w` (Devanagari vowel signs, Arabic harakat, Thai vowels), as an RE2 class body."""
-    return _ranges(_members()[1], "\\x{{{:x}}}")
+    """Per code point: Python's `\\w`, and combining marks that are not `\\w`."""
+    word = codepoints.table(r"\w")
+    return word, codepoints.marks() & ~word
 
 
 @lru_cache(maxsize=1)
@@ -70,10 +57,37 @@ def words(text: str) -> list[str]:
     return _ASCII_WORD.findall(text) if text.isascii() else _word_re().findall(text)
 
 
-def word_split() -> str:
-    """The RE2 pattern that splits a line into exactly the tokens of `words`: separators, with the
-    marks that follow them (a mark starts no word)."""
-    return f"[^{word_class()}{mark_class()}]+[{mark_class()}]*|^[{mark_class()}]+"
+def tokens(text: str) -> tuple[pa.LargeStringArray, np.ndarray]:
+    """The tokens of `words` in every line of `text` (lines split at "\\n"), in order, as one Arrow
+    column, and the line of each. Done on code points with the `\\w`/mark tables in numpy:
+    RE2's split built a list array of every line first, at three times the cost."""
+    word, mark = _members()
+    if text.isascii():
+        points = raw = np.frombuffer(text.encode("ascii"), dtype=np.uint8)
+        inside = word[points]
+        size = None
+    else:
+        points = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+        inside = word[points]
+        marks = mark[points]
+        if marks.any():
+            # a mark belongs to the word it follows: take the state of the last non-mark before it
+            last = np.where(marks, -1, np.arange(len(points)))
+            np.maximum.accumulate(last, out=last)
+            inside |= marks & (last >= 0) & inside[np.maximum(last, 0)]
+        size = 1 + (points >= 0x80).astype(np.int64) + (points >= 0x800) + (points >= 0x10000)   # UTF-8 bytes
+        raw = np.frombuffer(text.encode("utf-8", "surrogatepass"), dtype=np.uint8)
+    starts = np.flatnonzero(np.diff(inside.astype(np.int8), prepend=np.int8(0)) == 1)
+    if size is None:
+        values, size = raw[inside], inside.astype(np.int64)
+    else:
+        values, size = raw[np.repeat(inside, size)], size * inside
+    ends = np.cumsum(size)
+    offsets = np.append(ends[starts] - size[starts], ends[-1] if len(ends) else 0)
+    breaks = points == 10
+    line = np.cumsum(breaks) - breaks
+    out = pa.LargeStringArray.from_buffers(len(starts), pa.py_buffer(offsets), pa.py_buffer(values))
+    return out, line[starts].astype(np.int64)
 
 
 # Scripts written without spaces between words: a `\w+` token there is a phrase or a whole

@@ -23,8 +23,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from builder.boilerplate.columns import (SPACE, column, mark_class, matches, unpunctuated, unspaced_words, word_class,
-                                        word_split, words)
+from builder.boilerplate.columns import SPACE, column, matches, unpunctuated, unspaced_words, words
+from builder.boilerplate.columns import tokens as tokens_of
 from builder.boilerplate.rules import Rules
 from builder.boilerplate.stopwords import STOP_SAMPLE, is_stop, languages, word_ids
 from builder.boilerplate.templates import QUOTED
@@ -120,7 +120,7 @@ def features_many(pages: list[list[str]], rules: Rules, p: Params) -> list[list[
     col, fold_lines = column(text), folded.split("\n")
     if len(fold_lines) != len(lines):
         raise ValueError("features: a line holds a line break")
-    tokens, parent = _tokens(column(folded))
+    tokens, parent = tokens_of(folded)
     tok = np.bincount(parent, minlength=len(lines))
     unspaced = unspaced_words(col)
     n = tok + unspaced     # words: a run of Chinese or Thai is one token but many words
@@ -153,41 +153,6 @@ def features_many(pages: list[list[str]], rules: Rules, p: Params) -> list[list[
     feats = [Line._make(row) if row[0] else None for row in rows]
     starts = np.cumsum([0] + [len(x) for x in pages]).tolist()
     return [feats[a:b] for a, b in pairwise(starts)]
-
-
-def _tokens(folded: pa.Array) -> tuple[pa.Array, np.ndarray]:
-    """All word tokens (`columns.words`) of a column of casefolded lines, in order, and the line of each.
-
-    Lines with a combining mark that is not a word character (Hindi, Thai, Arabic with vowel
-    signs) are split by the slower pattern that keeps marks inside words; the rest by `\\w` alone."""
-    marked = np.zeros(len(folded), dtype=bool)
-    wide = np.flatnonzero(~pc.string_is_ascii(folded).to_numpy(zero_copy_only=False))
-    if len(wide):
-        marked[wide] = matches(folded.take(pa.array(wide)), f"[{mark_class()}]")
-    tokens, parent = _split(folded, f"[^{word_class()}]+")
-    if marked.any():
-        rows = np.flatnonzero(marked)
-        keep = ~marked[parent]
-        kept_parent = parent[keep]
-        more, more_parent = _split(folded.take(pa.array(rows)), word_split())
-        more_parent = rows[more_parent]
-        # merge the two runs, both in line order (no line is in both): each token moves up by the
-        # other run's tokens of earlier lines
-        dest = np.empty(len(kept_parent) + len(more_parent), dtype=np.int64)
-        dest[np.arange(len(kept_parent)) + np.searchsorted(more_parent, kept_parent)] = np.arange(len(kept_parent))
-        dest[np.arange(len(more_parent)) + np.searchsorted(kept_parent, more_parent)] = (
-            len(kept_parent) + np.arange(len(more_parent)))
-        tokens = pa.concat_arrays([tokens.filter(pa.array(keep)), more]).take(pa.array(dest))
-        parent = np.concatenate([kept_parent, more_parent])[dest]
-    return tokens, parent
-
-
-def _split(col: pa.Array, separators: str) -> tuple[pa.Array, np.ndarray]:
-    split = pc.split_pattern_regex(col, separators)
-    tokens = pc.list_flatten(split)
-    real = pc.greater(pc.binary_length(tokens), 0)     # a split leaves empty strings at the ends
-    parent = pc.list_parent_indices(split).to_numpy()[real.to_numpy(zero_copy_only=False)]
-    return tokens.filter(real), parent
 
 
 def _recheck(flags: np.ndarray, where: np.ndarray, test: Callable[[int], bool]) -> np.ndarray:

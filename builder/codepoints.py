@@ -1,0 +1,43 @@
+"""Per-code-point tables (numpy bool arrays indexed by `ord`) for Python's own character classes.
+
+Built once per process from Python's `re` and `unicodedata`, so counting and splitting on code
+points in numpy means exactly what the same Python pattern means (and follows its Unicode version).
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+import numpy as np
+
+SIZE = 0x110000
+# Where combining marks live: all of them are below U+20000 or in plane 14 (variation selectors);
+# a test checks this against every code point.
+_MARK_PLANES = ((0, 0x20000), (0xE0000, 0xF0000))
+
+
+@lru_cache(maxsize=1)
+def _every_character() -> str:
+    return "".join(map(chr, range(SIZE)))
+
+
+@lru_cache(maxsize=None)
+def table(pattern: str) -> np.ndarray:
+    """Per code point: does the Python `pattern` (one character class, e.g. `\\w`) match it?"""
+    out = np.zeros(SIZE, dtype=bool)
+    for m in re.finditer(f"(?:{pattern})+", _every_character()):
+        out[m.start():m.end()] = True
+    out.flags.writeable = False
+    return out
+
+
+@lru_cache(maxsize=1)
+def marks() -> np.ndarray:
+    """Per code point: a combining mark (Unicode category M*)."""
+    out = np.zeros(SIZE, dtype=bool)
+    for lo, hi in _MARK_PLANES:
+        out[lo:hi] = np.fromiter((unicodedata.category(chr(i))[0] == "M" for i in range(lo, hi)),
+                                 dtype=bool, count=hi - lo)
+    out.flags.writeable = False
+    return out
