@@ -42,6 +42,8 @@ class Article:
     cluster_id: str | None = None
     duplicate_of: str | None = None
     similarity: float | None = None
+    # pass 1's site-template hashes of the text's lines (under `title`), kept for pass 2; never published
+    line_hashes: list[int] | None = None
 
     @property
     def alive(self) -> bool:

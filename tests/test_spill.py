@@ -30,7 +30,7 @@ def full_article() -> Article:
         html="<p>x</p>", extracted=True, origin="in.jsonl:3", dateline="BERLIN", source="dpa", lang="de",
         lang_score=0.987654321, status="dropped", reason="too_short",
         removed=[("Newsletter abonnieren", "rule:cta"), ("", "template:00ff")], content_hash="abc",
-        cluster_id="doc-0", duplicate_of="doc-0", similarity=0.91)
+        cluster_id="doc-0", duplicate_of="doc-0", similarity=0.91, line_hashes=[0, 2**64 - 1, 12345])
 
 
 def round_trip(tmp_path, items: list[Article], batch_size: int = 1024) -> list[list[Article]]:

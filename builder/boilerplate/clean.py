@@ -48,24 +48,30 @@ class Cleaner:
         for a, template in zip(articles, templates, strict=True):
             if not a.alive:
                 continue
-            lines = a.text.split("\n")
+            single = self.cfg.single_page_rules and (self.cfg.extracted_single_page_rules or not a.extracted)
+            work.append((a, template, a.text.split("\n"), single))
+        feats = iter(features_many([lines for _, _, lines, single in work if single], self.rules, self.params))
+        for a, template, lines, single in work:
+            page = next(feats) if single else None
+            # words per line as the classifier counts them (a paragraph of Chinese is a token or two)
+            counts = [f.words if f else 0 for f in page] if page is not None else _word_counts(lines)
             pre: list[str | None] = [None] * len(lines)
             title = a.title
             profile = self.profiles.get((a.site or "").casefold())
             if profile is not None:
                 pre, captured = profile.apply(lines)
                 title = title or captured
+            hashes, a.line_hashes = a.line_hashes, None     # pass 1's, when made under this title
             if template is not None and self.cfg.learn_templates:
-                _template_verdicts(lines, pre, template, title, self.cfg)
-            single = self.cfg.single_page_rules and (self.cfg.extracted_single_page_rules or not a.extracted)
-            work.append((a, lines, pre, title, single))
-        feats = iter(features_many([lines for _, lines, _, _, single in work if single], self.rules, self.params))
-        for a, lines, pre, title, single in work:
-            verdict, main_start = classify_features(next(feats), self.rules, self.params, pre) if single else (pre, 0)
-            _finish(a, lines, verdict, main_start, title)
+                if hashes is None or title != a.title or len(hashes) != len(lines):
+                    hashes = line_hashes(lines, title)
+                _template_verdicts(lines, hashes, counts, pre, template, self.cfg)
+            verdict, main_start = classify_features(page, self.rules, self.params, pre) if single else (pre, 0)
+            _finish(a, lines, counts, verdict, main_start, title)
 
 
-def _finish(a: Article, lines: list[str], verdict: list[str | None], main_start: int, title: str | None) -> None:
+def _finish(a: Article, lines: list[str], counts: list[int], verdict: list[str | None], main_start: int,
+            title: str | None) -> None:
     """Find the title if the input gave none, drop its copies; set text, title and removed."""
     if not title:
         # A template line that quotes something page-specific quotes the page's title.
@@ -78,17 +84,16 @@ def _finish(a: Article, lines: list[str], verdict: list[str | None], main_start:
             verdict[at] = verdict[at] or "title"
     if title:
         _drop_title_lines(lines, verdict, title, main_start)
-    _drop_repeated_blocks(lines, verdict)
+    _drop_repeated_blocks(lines, counts, verdict)
     a.title = title
     a.removed = [(l, v) for l, v in zip(lines, verdict) if l and v]
     a.text = "\n\n".join(l for l, v in zip(lines, verdict) if l and not v)
 
 
-def _template_verdicts(lines: list[str], pre: list[str | None], t: SiteTemplate, title: str | None,
-                       cfg: BoilerplateConfig) -> None:
-    """Mark template lines, then the footer: from where the rest of the page is mostly template."""
-    hashes = line_hashes(lines, title)
-    counts = _word_counts(lines)
+def _template_verdicts(lines: list[str], hashes: list[int], counts: list[int], pre: list[str | None],
+                       t: SiteTemplate, cfg: BoilerplateConfig) -> None:
+    """Mark template lines, then the footer: from where the rest of the page is mostly template.
+    `hashes`, `counts`: each line's `line_hashes` and words (`_word_counts`)."""
     hit = [bool(l) and h in t for l, h in zip(lines, hashes)]
     total = sum(w for w, p in zip(counts, pre) if not p)
     templ = sum(w for w, p, x in zip(counts, pre, hit) if x and not p)
@@ -125,19 +130,10 @@ def _word_counts(lines: list[str]) -> list[int]:
     return [len(words(l)) + u for l, u in zip(lines, unspaced_words(column("\n".join(lines))).tolist())]
 
 
-def _long(line: str) -> bool:
-    """Is the line sentence-long (`_word_counts`)? Only a line outside ASCII can have words that
-    its tokens do not show."""
-    n = len(words(line))
-    if n < _OWN_LINE_WORDS and not line.isascii():
-        n = _word_counts([line])[0]
-    return n >= _OWN_LINE_WORDS
-
-
 _REPEAT_RUN = 3   # kept lines repeated in this long a run, in order, are a second rendering of the page
 
 
-def _drop_repeated_blocks(lines: list[str], verdict: list[str | None]) -> None:
+def _drop_repeated_blocks(lines: list[str], counts: list[int], verdict: list[str | None]) -> None:
     """A page that prints its article twice (layouts for phone and desktop, a print view) shows
     a run of kept lines again in the same order: the later copy goes. A single repeated line (a
     pull quote, a refrain) stays."""
@@ -156,7 +152,7 @@ def _drop_repeated_blocks(lines: list[str], verdict: list[str | None]) -> None:
         end = pos + 1
         while end < len(kept) and copy_of[end] == copy_of[end - 1] + 1:
             end += 1
-        if end - pos >= _REPEAT_RUN and any(_long(lines[kept[k]]) for k in range(pos, end)):
+        if end - pos >= _REPEAT_RUN and any(counts[kept[k]] >= _OWN_LINE_WORDS for k in range(pos, end)):
             for k in range(pos, end):
                 verdict[kept[k]] = "repeat"
         pos = end

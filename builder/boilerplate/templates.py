@@ -122,7 +122,8 @@ class TemplateLearner:
 
     def observe(self, a: Article, title: str | None = None, hashes: Sequence[int] | None = None) -> None:
         """Count one page. `hashes`: its `line_hashes`, when a worker computed them already (the
-        hashing is most of the cost; the counting must stay in one process)."""
+        hashing is most of the cost; the counting must stay in one process). They stay on the
+        article (`a.line_hashes`) for pass 2, which needs them again on its site's template."""
         if not a.alive or not a.text:
             return
         site = a.site or ""
@@ -130,7 +131,11 @@ class TemplateLearner:
         examples = self._examples.setdefault(site, {})
         lines: dict[int, str] = {}
         page = a.text.split("\n")
-        for line, h in zip(page, line_hashes(page, title or a.title) if hashes is None else hashes, strict=True):
+        if hashes is None:
+            hashes = line_hashes(page, title or a.title)
+        if not title or title == a.title:
+            a.line_hashes = list(hashes)
+        for line, h in zip(page, hashes, strict=True):
             if line:
                 lines.setdefault(h, line)
         if _is_repeat([(len(line), counts[h] > 0) for h, line in lines.items()
