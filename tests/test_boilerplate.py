@@ -266,6 +266,15 @@ _NAV = ["Home", "News", "Sport", "Weather", "Business", "Culture", "Contact us",
     # the headline as printed but for its quotes: the <title>'s spelling
     (["Why the ferry isn't coming back | Coast Gazette", *_NAV, "", "Why the ferry isn’t coming back", ""],
      "Why the ferry isn't coming back"),
+    # ... or for a space the page's markup broke a word with
+    (["New moorings for the small boat harbour | Coast Gazette", *_NAV, "", "New moorings for the small bo at harbour", ""],
+     "New moorings for the small boat harbour"),
+    # the printed headline adds a subtitle after a dash: the <title>'s headline
+    (["Tide tables for the summer | Coast Gazette", *_NAV, "", "Tide tables for the summer – printable calendar", ""],
+     "Tide tables for the summer"),
+    # a headline the page escaped twice reads as written
+    (["Harbour &#x26; ferry fares rise in May", *_NAV, "", "Harbour &#x26; ferry fares rise in May", ""],
+     "Harbour & ferry fares rise in May"),
 ])
 def test_headline_is_found_among_header_lines(header, title):
     a = _article("x", "\n".join([*header, *_PROSE]), "headline.example")

@@ -98,8 +98,11 @@ def find_title(lines: list[str], main_start: int, removed: list[str],
     at = _best_candidate(lines, idx, first_i, main_start, furniture)
     if at is not None:
         head = _strip_site(first)
-        # The <title>'s headline but for its quotes: keep the <title>'s spelling.
-        same = _squash(head).translate(_PLAIN) == _squash(lines[at]).translate(_PLAIN)
+        # The <title>'s headline but for its quotes or spacing ("C ycle"): keep the <title>'s
+        # spelling; so too when the line only adds a subtitle after a dash or bar.
+        h, line = _squash(head).translate(_PLAIN), _squash(lines[at]).translate(_PLAIN)
+        same = h.replace(" ", "") == line.replace(" ", "") or (
+            len(h) >= 8 and line.startswith(h) and SEPARATOR.match(line[len(h):] + " x") is not None)
         return (head if same else lines[at]), at
     # 3. a span the boilerplate quotes more than once
     quoted = Counter(q[1:-1].strip() for line in removed for q in QUOTED.findall(line))
