@@ -57,14 +57,14 @@ class _Screen:
     firsts: tuple[pa.Array, ...]           # ... and their first words (a cheap pre-test)
     last: pa.Array                         # `last_words`
     last_limits: np.ndarray                # ... the largest word limit of their rules
-    regex: tuple[str | None, str | None]   # RE2: every screenable pattern, case-insensitive / case-sensitive
+    regex: tuple[str | None, ...]          # RE2: the screenable patterns, case-insensitive starts / others, case-sensitive starts / others
     python: tuple[tuple[re.Pattern, str, bool], ...]  # (pattern, "starts"/"ends"/"patterns", lowercased) RE2 cannot run
 
     def patterns(self, col: pa.Array, lines: list[str], items: np.ndarray, test: np.ndarray) -> np.ndarray:
         """Per line of `col` (`lines` as Python strings) where `test` holds: may one of the rules'
         regular expressions hit it, or its text after a list marker (`items`: list items, which
         are judged without their two-character marker)?"""
-        hits = matches(col, self.regex[0]) | matches(col, self.regex[1])
+        hits = np.logical_or.reduce([matches(col, rx) for rx in self.regex])
         if self.python:
             for i in np.flatnonzero(test & ~hits).tolist():
                 hits[i] = self._python_hit(lines[i][2:] if items[i] else lines[i])
@@ -333,7 +333,10 @@ def _triggers(triggers: dict[str, list[int]], compiled: list[_Rule]) -> tuple[pa
 def _screen(rules: dict, compiled: list[_Rule], where: str, words: dict[str, list[int]],
             last_words: dict[str, list[int]]) -> _Screen:
     """RE2 screens of all patterns (one per case mode) and Arrow sets of the word triggers."""
-    parts: tuple[list[str], list[str]] = ([], [])
+    # (case-insensitive, case-sensitive) x (starts, ends and patterns): the `starts` go in one
+    # alternation behind one anchor, which RE2 tries at the line start only (half the time of
+    # one alternation of everything, where any unanchored part makes it try every position)
+    parts: tuple[list[str], ...] = ([], [], [], [])
     python = []
     for spec, r in zip(rules.values(), compiled):
         for kind in ("starts", "ends", "patterns"):
@@ -344,19 +347,20 @@ def _screen(rules: dict, compiled: list[_Rule], where: str, words: dict[str, lis
                 if rx is None:
                     python.append((re.compile(src), kind, r.lower))
                 else:
-                    # A list item is judged without its marker: `starts` may match after two characters.
-                    parts[not r.lower].append(f"^(?:..)?(?:{rx})" if kind == "starts" else f"(?:{rx})")
+                    parts[2 * (not r.lower) + (kind != "starts")].append(f"(?:{rx})")
+    # A list item is judged without its marker: `starts` may match after two characters.
     # Case-insensitive patterns run on Python's lower() of a line, RE2's (?i) on the line: the same
     # but for "İ", which lower() makes two characters: such lines are always judged.
-    ci = "(?i)" + "|".join(parts[0] + [r"\x{130}"]) if parts[0] else None
-    cs = "|".join(parts[1]) or None
+    starts = ["^(?:..)?(?:" + "|".join(p) + ")" if p else None for p in parts[0::2]]
+    insensitive = "(?i)" + "|".join(parts[1] + [r"\x{130}"]) if parts[0] or parts[1] else None
+    regex = ("(?i)" + starts[0] if starts[0] else None, insensitive, starts[1], "|".join(parts[3]) or None)
     by_size = [_triggers({w: ids for w, ids in words.items() if w.count(" ") == k}, compiled)
                for k in range(max((w.count(" ") + 1 for w in words), default=0))]
     firsts = [pa.array(sorted({w.split(" ")[0] for w in phrases.to_pylist()}), pa.large_string())
               for phrases, _ in by_size]
     last, last_limits = _triggers(last_words, compiled)
     return _Screen(tuple(p for p, _ in by_size), tuple(l for _, l in by_size), tuple(firsts), last, last_limits,
-                   (ci, cs), tuple(python))
+                   regex, tuple(python))
 
 
 @lru_cache(maxsize=8)
