@@ -49,16 +49,18 @@ _WINDOW = 1024   # documents per engine call and per spill batch: what a pass ho
 Explain = bool | frozenset[str]   # keep the removed lines of every article (True) or of these ids
 
 
-def _prepare(a: Article, cfg: Config) -> tuple[Article, list[int] | None]:
+def _prepare(a: Article, cfg: Config) -> Article:
     """Per-document work before the corpus-level passes: HTML extraction, normalisation, and the
-    page's line hashes for the site-template count (hashed here, in parallel; counted in order)."""
+    page's line hashes for the site-template count (`a.line_hashes`: hashed here, in parallel;
+    counted in order)."""
     if a.alive and a.html is not None:
         extract_html(a)
     if a.alive:
         normalize.normalize_article(a, cfg.normalize)
     bp = cfg.boilerplate
-    learn = bp.enabled and bp.learn_templates and a.alive and a.text
-    return a, line_hashes(a.text.split("\n"), a.title) if learn else None
+    if bp.enabled and bp.learn_templates and a.alive and a.text:
+        a.line_hashes = line_hashes(a.text.split("\n"), a.title)
+    return a
 
 
 def _finish(a: Article, cfg: Config) -> None:
@@ -127,13 +129,13 @@ class _Cleaning:
         (a site with too few pages gets none, as with `learn_templates`); all go to `spill`."""
         t = time.perf_counter()
         with spill:
-            for a, hashes in self.reporter.track(self._prepared(docs), "normalise"):
+            for a in self.reporter.track(self._prepared(docs), "normalise"):
                 if self.learner is not None:
-                    self.learner.observe(a, hashes=hashes)
+                    self.learner.observe(a)
                 spill.write(a)
         self.timings["normalise"] = time.perf_counter() - t
 
-    def _prepared(self, docs: Iterable[Article]) -> Iterator[tuple[Article, list[int] | None]]:
+    def _prepared(self, docs: Iterable[Article]) -> Iterator[Article]:
         prepare = functools.partial(_prepare, cfg=self.cfg)
         seen = 0
         with Engine(self.cfg.engine) as engine:

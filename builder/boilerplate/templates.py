@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import xxhash
@@ -120,10 +119,10 @@ class TemplateLearner:
     def for_config(cls, cfg: BoilerplateConfig) -> TemplateLearner:
         return cls(cfg.min_site_pages, cfg.min_site_share)
 
-    def observe(self, a: Article, title: str | None = None, hashes: Sequence[int] | None = None) -> None:
-        """Count one page. `hashes`: its `line_hashes`, when a worker computed them already (the
-        hashing is most of the cost; the counting must stay in one process). They stay on the
-        article (`a.line_hashes`) for pass 2, which needs them again on its site's template."""
+    def observe(self, a: Article) -> None:
+        """Count one page. Its `line_hashes` are taken from `a.line_hashes` when a worker made them
+        already (the hashing is most of the cost; the counting must stay in one process), else made
+        here; they stay on the article for pass 2, which needs them again on its site's template."""
         if not a.alive or not a.text:
             return
         site = a.site or ""
@@ -131,11 +130,9 @@ class TemplateLearner:
         examples = self._examples.setdefault(site, {})
         lines: dict[int, str] = {}
         page = a.text.split("\n")
-        if hashes is None:
-            hashes = line_hashes(page, title or a.title)
-        if not title or title == a.title:
-            a.line_hashes = list(hashes)
-        for line, h in zip(page, hashes, strict=True):
+        if a.line_hashes is None:
+            a.line_hashes = line_hashes(page, a.title)
+        for line, h in zip(page, a.line_hashes, strict=True):
             if line:
                 lines.setdefault(h, line)
         if _is_repeat([(len(line), counts[h] > 0) for h, line in lines.items()
