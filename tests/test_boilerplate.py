@@ -425,6 +425,20 @@ def test_a_japanese_page_printed_twice_keeps_one_copy():
     assert [l for l, r in a.removed if r == "repeat"] == _JA_PROSE
 
 
+def test_extracted_text_printed_twice_keeps_one_copy():
+    """Text from HTML extraction skips the line classifier: the repeated-block test counts the
+    words of the repeated lines itself (Japanese by its characters)."""
+    quote = "“The wall will hold,” the engineer said."
+    body = [_PROSE[0], quote, _PROSE[1]]
+    pages = [_article("en", "\n".join([*body, *body]), "x.example"), _article("ja", "\n".join(_JA_PROSE * 2), "y.example"),
+             _article("short", "\n".join(["A short line", "Another one", "A third", "A short line", "Another one",
+                                          "A third"]), "z.example")]
+    for a in pages:
+        a.extracted = True
+    clean_corpus(pages, _no_profiles())
+    assert [[l for l, r in a.removed if r == "repeat"] for a in pages] == [body, _JA_PROSE, []]
+
+
 def test_an_inline_read_next_box_does_not_end_the_article():
     """A "Read next" box between paragraphs (heading, teaser, link) is cut out, the article after it
     stays: long paragraphs follow it right away, which a list of teasers never does."""

@@ -56,8 +56,9 @@ class Cleaner:
         feats = iter(features_many([lines for _, _, lines, single in work if single], self.rules, self.params))
         for a, template, lines, single in work:
             page = next(feats) if single else None
-            # words per line as the classifier counts them (a paragraph of Chinese is a token or two)
-            counts = [f.words if f else 0 for f in page] if page is not None else _word_counts(lines)
+            # words per line as the classifier counts them (a paragraph of Chinese is a token or
+            # two); pages it does not see count them only if a template needs them
+            counts = [f.words if f else 0 for f in page] if page is not None else None
             pre: list[str | None] = [None] * len(lines)
             title = a.title
             profile = self.profiles.get((a.site or "").casefold())
@@ -68,12 +69,14 @@ class Cleaner:
             if template is not None and self.cfg.learn_templates:
                 if hashes is None or title != a.title or len(hashes) != len(lines):
                     hashes = line_hashes(lines, title)
+                if counts is None:
+                    counts = _word_counts(lines)
                 _template_verdicts(lines, hashes, counts, pre, template, self.cfg)
             verdict, main_start = classify_features(page, self.rules, self.params, pre) if single else (pre, 0)
             _finish(a, lines, counts, verdict, main_start, title)
 
 
-def _finish(a: Article, lines: list[str], counts: list[int], verdict: list[str | None], main_start: int,
+def _finish(a: Article, lines: list[str], counts: list[int] | None, verdict: list[str | None], main_start: int,
             title: str | None) -> None:
     """Find the title if the input gave none, drop its copies; set text, title and removed."""
     if not title:
@@ -138,10 +141,14 @@ def _word_counts(lines: list[str]) -> list[int]:
 _REPEAT_RUN = 3   # kept lines repeated in this long a run, in order, are a second rendering of the page
 
 
-def _drop_repeated_blocks(lines: list[str], counts: list[int], verdict: list[str | None]) -> None:
+def _drop_repeated_blocks(lines: list[str], counts: list[int] | None, verdict: list[str | None]) -> None:
     """A page that prints its article twice (layouts for phone and desktop, a print view) shows
     a run of kept lines again in the same order: the later copy goes. A single repeated line (a
-    pull quote, a refrain) stays."""
+    pull quote, a refrain) stays. `counts`: the words of each line (`_word_counts`), or None to
+    count those of repeated lines only."""
+    def long(i: int) -> bool:
+        return (counts[i] if counts is not None else _word_counts([lines[i]])[0]) >= _OWN_LINE_WORDS
+
     kept = [i for i, l in enumerate(lines) if l and not verdict[i]]
     first: dict[str, int] = {}
     copy_of = []
@@ -157,7 +164,7 @@ def _drop_repeated_blocks(lines: list[str], counts: list[int], verdict: list[str
         end = pos + 1
         while end < len(kept) and copy_of[end] == copy_of[end - 1] + 1:
             end += 1
-        if end - pos >= _REPEAT_RUN and any(counts[kept[k]] >= _OWN_LINE_WORDS for k in range(pos, end)):
+        if end - pos >= _REPEAT_RUN and any(long(kept[k]) for k in range(pos, end)):
             for k in range(pos, end):
                 verdict[kept[k]] = "repeat"
         pos = end
