@@ -98,7 +98,7 @@ def find_title(lines: list[str], main_start: int, removed: list[str],
     at = _best_candidate(lines, idx, first_i, main_start, furniture)
     if at is not None:
         head = _strip_site(first)
-        # The <title>'s headline but for its quotes or spacing ("C ycle"): keep the <title>'s
+        # The <title>'s headline but for its quotes or a space inside a word: keep the <title>'s
         # spelling; so too when the line only adds a subtitle after a dash or bar.
         h, line = _squash(head).translate(_PLAIN), _squash(lines[at]).translate(_PLAIN)
         same = h.replace(" ", "") == line.replace(" ", "") or (
