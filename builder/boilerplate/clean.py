@@ -9,10 +9,11 @@ import html
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from itertools import pairwise
 
 from builder.article import Article
 from builder.boilerplate.columns import column, unspaced_words, words
-from builder.boilerplate.lines import Params, classify_features, features_many
+from builder.boilerplate.lines import Params, batch_features, classify_many
 from builder.boilerplate.profiles import SiteProfile, load_profiles
 from builder.boilerplate.rules import Rules, load_rules
 from builder.boilerplate.templates import QUOTED, SiteTemplate, TemplateLearner, line_hashes
@@ -53,12 +54,13 @@ class Cleaner:
                 continue
             single = self.cfg.single_page_rules and (self.cfg.extracted_single_page_rules or not a.extracted)
             work.append((a, template, a.text.split("\n"), single))
-        feats = iter(features_many([lines for _, _, lines, single in work if single], self.rules, self.params))
+        batch = batch_features([lines for _, _, lines, single in work if single], self.rules, self.params)
+        spans = iter(pairwise(batch.starts.tolist()))
+        pres, counts_of, titles = [], [], []
         for a, template, lines, single in work:
-            page = next(feats) if single else None
             # words per line as the classifier counts them (a paragraph of Chinese is a token or
             # two); pages it does not see count them only if a template needs them
-            counts = [f.words if f else 0 for f in page] if page is not None else None
+            counts = batch.cols.words[slice(*next(spans))].tolist() if single else None
             pre: list[str | None] = [None] * len(lines)
             title = a.title
             profile = self.profiles.get((a.site or "").casefold())
@@ -72,7 +74,12 @@ class Cleaner:
                 if counts is None:
                     counts = _word_counts(lines)
                 _template_verdicts(lines, hashes, counts, pre, template, self.cfg)
-            verdict, main_start = classify_features(page, self.rules, self.params, pre) if single else (pre, 0)
+            pres.append(pre)
+            counts_of.append(counts)
+            titles.append(title)
+        verdicts = iter(classify_many(batch, self.params, [pre for pre, (*_, single) in zip(pres, work) if single]))
+        for (a, _, lines, single), pre, counts, title in zip(work, pres, counts_of, titles):
+            verdict, main_start = next(verdicts) if single else (pre, 0)
             _finish(a, lines, counts, verdict, main_start, title)
 
 

@@ -7,15 +7,19 @@ headings or captions inside an article cost little, while a long menu or footer 
 Inside that span, lines hit by a rule are still removed; outside it, everything goes.
 
 The features of a batch of pages are computed together, over one Arrow column of all their lines
-(`features_many`): word tokens, stop-word shares and pattern tests run in C++ (RE2, numpy), and
-Python visits only the lines such a test flags, judging them with the same code as before.
+(`batch_features`): word tokens, stop-word shares and pattern tests run in C++ (RE2, numpy), and
+Python visits only the lines such a test flags. The decisions over the features (the span, the
+extracted-text test, cut headings, menus, teaser boxes) are compiled code in `locate`, run on the
+columns of the whole batch (`classify_many`).
 """
 from __future__ import annotations
 
 import re
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
+from collections import namedtuple
+from dataclasses import astuple, dataclass, fields
+from functools import lru_cache
 from itertools import chain, pairwise
 from typing import NamedTuple
 
@@ -25,6 +29,8 @@ import pyarrow.compute as pc
 
 from builder.boilerplate.columns import SPACE, column, matches, unpunctuated, unspaced_words, words
 from builder.boilerplate.columns import tokens as tokens_of
+from builder.boilerplate.locate import (AFTER, BEFORE, BOX, KEEP, LINK_BULLET, LINK_LIST, PRE, RULE, WORD_LIST,
+                                        Cols, CutRules, classify_pages)
 from builder.boilerplate.rules import Rules
 from builder.boilerplate.stopwords import STOP_SAMPLE, is_stop, languages, word_ids
 from builder.boilerplate.templates import QUOTED
@@ -42,6 +48,7 @@ SENTENCE_INSIDE = re.compile(f"[{_STOPS}][\"”’»)]?\\s+\\S")
 _BULLET_START = "^[-*•·▪►»›0-9]"
 _PUNCT = f"[{_STOPS}…:;\"”’'»«)\\]]$|[{_STOPS}][\"”’»)]?[{SPACE}]+[^{SPACE}]"     # END_CHARS last, or SENTENCE_INSIDE
 _QUOTE = "[\"“„»«‘']"
+_END_SET = pa.array(sorted(END_CHARS))
 
 
 @dataclass(frozen=True)
@@ -105,6 +112,18 @@ class Line(NamedTuple):
     listing: bool = False           # a flattened list or markup (see Params.list_distinct): removed, neutral for the main text
 
 
+@dataclass
+class Batch:
+    """The features of a batch of pages as columns (`locate.Cols`), with the names the columns
+    number: each line's drop rule, and the cut rules."""
+    lines: list[str]
+    starts: np.ndarray            # page j is lines [starts[j], starts[j + 1])
+    cols: Cols
+    rule: list[str | None]        # each line's drop rule
+    cut_names: list[str]          # cut rule names, by the numbers in `cols.cut`
+    cut_rules: CutRules
+
+
 def features(lines: list[str], rules: Rules, p: Params) -> list[Line | None]:
     """Features of each line; None for blank lines."""
     return features_many([lines], rules, p)[0]
@@ -112,9 +131,23 @@ def features(lines: list[str], rules: Rules, p: Params) -> list[Line | None]:
 
 def features_many(pages: list[list[str]], rules: Rules, p: Params) -> list[list[Line | None]]:
     """`features` of several pages, computed over all their lines at once."""
+    b = batch_features(pages, rules, p)
+    c, cuts = b.cols, [None, *b.cut_names]
+    rows = zip(b.lines, c.words.tolist(), c.stop.tolist(), c.prose.tolist(), c.bullet.tolist(), b.rule,
+               [cuts[x + 1] for x in c.cut.tolist()], c.table.tolist(), c.repeated.tolist(), c.soft.tolist(),
+               c.listing.tolist())
+    feats = [Line._make(row) if row[0] else None for row in rows]
+    return [feats[a:z] for a, z in pairwise(b.starts.tolist())]
+
+
+def batch_features(pages: list[list[str]], rules: Rules, p: Params) -> Batch:
+    """The features of all lines of several pages, computed over one column of their lines."""
     lines = list(chain.from_iterable(pages))
+    starts = np.cumsum([0] + [len(x) for x in pages])
     if not lines:
-        return [[] for _ in pages]
+        empty = np.zeros(0, dtype=bool)
+        cols = Cols(empty, empty.astype(np.int64), empty.astype(float), *[empty] * 8, empty.astype(np.int64))
+        return Batch(lines, starts, cols, [], [], _cut_rules([], rules))
     text = "\n".join(lines)
     folded = text.casefold()     # one casefold for all: it never makes or removes a line break
     col, fold_lines = column(text), folded.split("\n")
@@ -141,18 +174,29 @@ def features_many(pages: list[list[str]], rules: Rules, p: Params) -> list[list[
     listing = _recheck(listing, markup, lambda i: len(MARKUP.findall(lines[i])) >= p.markup_tags)
     table = pc.starts_with(col, "|").to_numpy(zero_copy_only=False) & pc.ends_with(col, "|").to_numpy(zero_copy_only=False)
     verdicts = _judge(lines, fold_lines, col, tokens, parent, tok, bullet, rules, p)
-    rule, cut, soft = [None] * len(lines), [None] * len(lines), [False] * len(lines)
+    rule, soft = [None] * len(lines), [False] * len(lines)
+    cut = np.full(len(lines), -1, dtype=np.int64)
+    cut_names: dict[str, int] = {}
     for i, (drop, wide, cut_rule) in verdicts.items():
-        rule[i], soft[i], cut[i] = drop, wide is not None, cut_rule
+        rule[i], soft[i] = drop, wide is not None
+        if cut_rule is not None:
+            cut[i] = cut_names.setdefault(cut_rule, len(cut_names))
     quoted = np.flatnonzero(matches(col, _QUOTE) & (n <= _PROMPT_MAX))
     for on_page in np.split(quoted, np.flatnonzero(np.diff(page[quoted])) + 1):
         _mark_prompts([(i, [q[1:-1].strip().casefold() for q in QUOTED.findall(lines[i])]) for i in on_page.tolist()],
                       soft)
-    rows = zip(lines, n.tolist(), stop.tolist(), prose.tolist(), bullet.tolist(), rule, cut, table.tolist(),
-               _repeated(col, page).tolist(), soft, listing.tolist())
-    feats = [Line._make(row) if row[0] else None for row in rows]
-    starts = np.cumsum([0] + [len(x) for x in pages]).tolist()
-    return [feats[a:b] for a, b in pairwise(starts)]
+    blank = pc.equal(pc.binary_length(col), 0).to_numpy(zero_copy_only=False)
+    last = pc.utf8_slice_codeunits(col, -1)
+    menu = ~prose & ~table & (n <= p.menu_words) & ~pc.is_in(last, value_set=_END_SET).to_numpy(zero_copy_only=False)
+    cols = Cols(blank, n.astype(np.int64), stop.astype(float), prose, bullet, np.array([r is not None for r in rule]),
+                np.array(soft), table, _repeated(col, page), listing, menu, cut)
+    return Batch(lines, starts, cols, rule, list(cut_names), _cut_rules(list(cut_names), rules))
+
+
+def _cut_rules(names: list[str], rules: Rules) -> CutRules:
+    return CutRules(np.array([rules.in_extracted(x) for x in names], dtype=bool),
+                    np.array([rules.sure_at(x) for x in names], dtype=np.int64),
+                    np.array([rules.box(x) for x in names], dtype=bool))
 
 
 def _recheck(flags: np.ndarray, where: np.ndarray, test: Callable[[int], bool]) -> np.ndarray:
@@ -222,261 +266,33 @@ def _mark_prompts(quotes: list[tuple[int, list[str]]], soft: list[bool]) -> None
             soft[i] = soft[i] or not prompts.isdisjoint(qs)
 
 
-def _with_pre(feats: list[Line | None], pre: list[str | None] | None) -> list[Line | None]:
-    """The features with the verdicts of earlier layers as the lines' rules."""
-    if not pre:
-        return feats
-    return [f._replace(rule=why) if f is not None and why else f for f, why in zip(feats, pre)]
+_REASON = {KEEP: None, BEFORE: "rule:before_main", AFTER: "rule:after_main", LINK_BULLET: "rule:link_bullet",
+           LINK_LIST: "rule:link_list", WORD_LIST: "rule:word_list"}
 
 
-def _weight(f: Line, p: Params, scale: float = 1.0) -> float:
-    if f.rule or f.soft:
-        return -p.rule_cost
-    if f.repeated and f.words >= p.repeat_min_words and scale:
-        return -p.repeat_cost * (f.words if f.prose else 1)
-    if f.prose:
-        return float(f.words) - p.prose_offset * scale
-    if f.table:
-        return p.table_gain
-    if f.words >= p.medium_words and f.stop >= p.medium_stop:
-        return -p.medium_cost * scale
-    return -(p.bullet_cost if f.bullet else p.short_cost) * scale
+def classify_many(b: Batch, p: Params, pres: list[list[str | None] | None]) -> list[tuple[list[str | None], int]]:
+    """Per page of the batch: per line None to keep, else the reason that removes it; and where
+    the main text starts.
+
+    `pres` holds each page's verdicts of earlier layers (site profile, learned template), or None:
+    those lines count as rule hits when locating the main text and stay removed."""
+    earlier: list[str | None] = [None] * len(b.lines)
+    for a, verdicts in zip(b.starts.tolist(), pres):
+        if verdicts and any(verdicts):
+            earlier[a:a + len(verdicts)] = verdicts
+    pre = np.array([v is not None for v in earlier], dtype=bool)
+    code, box, start = classify_pages(b.cols, pre, b.starts, b.cut_rules, _knobs(p))
+    reasons = [_REASON.get(x) for x in code.tolist()]
+    named = np.flatnonzero((code == PRE) | (code == RULE) | (code == BOX))
+    for i, x in zip(named.tolist(), code[named].tolist()):
+        reasons[i] = earlier[i] if x == PRE else f"rule:{b.rule[i] if x == RULE else b.cut_names[box[i]]}"
+    return [(reasons[a:z], s) for (a, z), s in zip(pairwise(b.starts.tolist()), start.tolist())]
 
 
-def _trim_edges(feats: list[Line | None], rules: Rules, pre: list[str | None] | None,
-                p: Params) -> tuple[list[str | None], int]:
-    """Extracted text: cut the leading/trailing runs of prompts and notices and what follows a
-    comments or "related" heading, keep all in between; and where the kept text starts."""
-    feats = _with_pre(feats, pre)
-    s, e = main_span(feats, p, extracted=True)
-    s, e = _extend(feats, s, -1, -1), _extend(feats, e - 1, 1, len(feats)) + 1
-    e = _cut(feats, rules, p, s, e, extracted=True)
-    verdict: list[str | None] = []
-    for i, f in enumerate(feats):
-        if f is None:
-            verdict.append(None)
-        elif pre and pre[i]:
-            verdict.append(pre[i])
-        elif i < s or i >= e:
-            verdict.append(f"rule:{f.rule}" if f.rule else "rule:before_main" if i < s else "rule:after_main")
-        elif f.rule and not f.prose:
-            # Inside, only what a rule is sure of: a short line, not a sentence that mentions it.
-            verdict.append(f"rule:{f.rule}")
-        elif f.listing:
-            verdict.append("rule:word_list")
-        else:
-            verdict.append(None)
-    return verdict, s
+@lru_cache(maxsize=8)
+def _knobs(p: Params) -> tuple:
+    """`p` as a named tuple, which compiled code reads field by field."""
+    return _Knobs(*astuple(p))
 
 
-def _extend(feats: list[Line | None], i: int, step: int, stop: int) -> int:
-    """Grow the main text from line i over lines no rule hits (lists, tables, headings).
-
-    A bullet list that reaches a rule hit is a link list: it is given back whole."""
-    last = i
-    j = i + step
-    while j != stop:
-        f = feats[j]
-        if f is not None:
-            if f.rule or f.soft:
-                k = last
-                while k != i and feats[k] is not None and feats[k].bullet:
-                    k -= step
-                return k
-            last = j
-        j += step
-    return last
-
-
-def _menu_item(f: Line, p: Params) -> bool:
-    return not f.prose and not f.table and f.words <= p.menu_words and f.text[-1] not in END_CHARS
-
-
-def _scale(feats: list[Line | None], p: Params, extracted: bool) -> float:
-    """How much short lines cost: nothing on extracted text, less on pages that are mostly prose."""
-    if extracted:
-        return 0.0
-    total = sum(f.words for f in feats if f)
-    prose = sum(f.words for f in feats if f and f.prose)
-    return min(1.0, (1.0 - prose / total) / p.dense_share) if total else 1.0
-
-
-def _best_run(feats: list[Line | None], p: Params, scale: float, lo: int, hi: int) -> tuple[float, int, int]:
-    """(score, start, end) of the maximum-sum run of lines within [lo, hi)."""
-    best, best_s, best_e = 0.0, lo, lo
-    run, s = 0.0, lo
-    for i in range(lo, hi):
-        f = feats[i]
-        if f is None:
-            continue
-        if run <= 0:
-            run, s = 0.0, i
-        run += _weight(f, p, scale)
-        if run > best:
-            best, best_s, best_e = run, s, i + 1
-    return best, best_s, best_e
-
-
-def main_span(feats: list[Line | None], p: Params, extracted: bool = False) -> tuple[int, int]:
-    """[start, end) of the maximum-sum run of lines; the whole page when it has too little prose.
-
-    On extracted text short lines are headings and list items: only rule hits count against it."""
-    best, s, e = _best_run(feats, p, _scale(feats, p, extracted), 0, len(feats))
-    if best < p.min_main:
-        return 0, len(feats)
-    return s, e
-
-
-def side_runs(feats: list[Line | None], p: Params, s: int, e: int) -> list[tuple[int, int]]:
-    """Runs outside the main text that score at least `side_share` of it: a second text block
-    (an article split by a large advert or gallery), kept without the furniture between."""
-    if not p.side_share:
-        return []
-    scale = _scale(feats, p, False)
-    main = sum(_weight(f, p, scale) for f in feats[s:e] if f)
-    out = []
-    for lo, hi in ((0, s), (e, len(feats))):
-        best, rs, re_ = _best_run(feats, p, scale, lo, hi)
-        if best >= max(p.min_main, p.side_share * main):
-            out.append((rs, re_))
-    return out
-
-
-def _extracted(feats: list[Line | None], p: Params) -> bool:
-    """Is this an extractor's output (or a clean feed) rather than a whole rendered page?
-    A rendered page has labels (menus, buttons) and furniture before and after its prose."""
-    nonblank = [f for f in feats if f]
-    if not nonblank:
-        return False
-    labels = sum(f.words <= p.label_words for f in nonblank) / len(nonblank)
-    hits = sum(1 for f in nonblank if f.rule or f.soft)
-    if labels < p.extracted_share or not hits:      # a rendered page has furniture a rule knows
-        return True
-    first = next((k for k, f in enumerate(nonblank) if f.prose), len(nonblank))
-    if first > p.extracted_edge:
-        return False
-    if hits <= p.extracted_hits:     # prose from the top and a single rule hit: a stray one
-        return True
-    last = next((k for k, f in enumerate(reversed(nonblank)) if f.prose), len(nonblank))
-    if labels < p.extracted_labels and last <= p.extracted_tail:
-        return True
-    # Lists and tables of short lines, but prose at both edges and hardly any furniture: still
-    # an extractor's output.
-    return last <= p.extracted_edge and hits <= p.extracted_rules * len(nonblank)
-
-
-def _cut(feats: list[Line | None], rules: Rules, p: Params, s: int, e: int, extracted: bool = False) -> int:
-    """Where the main text [s, e) ends at a "cut" heading (comments, related links), else e."""
-    cuts = Counter(f.cut for f in feats[s:e] if f and f.cut and (not extracted or rules.in_extracted(f.cut)))
-    if not cuts:
-        return e
-    sure = {c for c, k in cuts.items() if 0 < rules.sure_at(c) <= k}
-    unsure = {c for c in cuts if rules.sure_at(c) and c not in sure}     # too few hits: ignored
-    prose_total = sum(f.words for f in feats[s:e] if f and f.prose)
-    lines_total = sum(1 for f in feats[s:e] if f)
-    prose_lines = sum(1 for f in feats[s:e] if f and f.prose)
-    seen = seen_lines = seen_prose = 0
-    for i in range(s, e):
-        f = feats[i]
-        if f is None:
-            continue
-        if f.cut in cuts and seen_prose and f.cut not in unsure:
-            # Honoured once most of the prose came before it, or when what follows is much less
-            # dense in prose than what came before (teasers: headline, blurb, date, headline ...).
-            after = (prose_lines - seen_prose) / max(lines_total - seen_lines, 1)
-            if (seen >= p.cut_after * prose_total or f.cut in sure
-                    or after < p.cut_density * seen_prose / seen_lines) and not (
-                    not rules.in_extracted(f.cut) and _resumes(feats, i, e, p)):
-                return i
-        seen_lines += 1
-        if f.prose:
-            seen += f.words
-            seen_prose += 1
-    return e
-
-
-def _inline_boxes(feats: list[Line | None], rules: Rules, p: Params, s: int, e: int) -> list[str | None]:
-    """A "related"/"more news" heading inside the main text that does not end it heads or closes
-    a box of teasers between paragraphs: the heading and the lines around it up to the nearest
-    prose on either side go (at most `box_lines` of them)."""
-    out: list[str | None] = [None] * len(feats)
-    for i in range(s, e):
-        f = feats[i]
-        if f is None or not f.cut or f.prose or not rules.box(f.cut):
-            continue
-        run = [i]
-        for step, stop in ((-1, s - 1), (1, e)):
-            j = i + step
-            while j != stop and (feats[j] is None or not feats[j].prose):
-                if feats[j] is not None:
-                    run.append(j)
-                j += step
-        if len(run) <= p.box_lines:
-            for k in run:
-                out[k] = out[k] or f.cut
-    return out
-
-
-def _resumes(feats: list[Line | None], i: int, e: int, p: Params) -> bool:
-    """Whether the article goes on after an inline box ("Read next" + a teaser): long paragraphs
-    follow it, which teaser blurbs never are."""
-    after = [f for f in feats[i + 1:e] if f]
-    long = [k for k, f in enumerate(after) if f.prose and f.words >= p.resume_words]
-    return len(long) >= p.resume_lines and long[0] < p.resume_within
-
-
-def classify(lines: list[str], rules: Rules, p: Params,
-             pre: list[str | None] | None = None) -> tuple[list[str | None], int]:
-    """Per line: None to keep, else the rule name that removes it; and where the main text starts.
-
-    `pre` holds verdicts of earlier layers (site profile, learned template): those lines count as
-    rule hits when locating the main text and stay removed.
-    """
-    return classify_features(features(lines, rules, p), rules, p, pre)
-
-
-def classify_features(feats: list[Line | None], rules: Rules, p: Params,
-                      pre: list[str | None] | None = None) -> tuple[list[str | None], int]:
-    """`classify` of a page whose `features` are known."""
-    if _extracted(feats, p):
-        # Already extracted text (an extractor's output, a clean feed): its short lines are
-        # headings and list items, not menus. Only trim the edges and what a rule is sure of.
-        return _trim_edges(feats, rules, pre, p)
-    feats = _with_pre(feats, pre)
-    s, e = main_span(feats, p)
-    side = side_runs(feats, p, s, e)
-    e = _cut(feats, rules, p, s, e)
-    # Runs of label-like lines inside the main text are menus or link lists.
-    in_run = [False] * len(feats)
-    if p.menu_run:
-        i = s
-        while i < e:
-            j = i
-            while j < e and (feats[j] is None or _menu_item(feats[j], p)):
-                j += 1
-            if sum(1 for f in feats[i:j] if f) >= p.menu_run:
-                for k in range(i, j):
-                    in_run[k] = True
-            i = j + 1
-    box = _inline_boxes(feats, rules, p, s, e)
-    verdict: list[str | None] = []
-    for i, f in enumerate(feats):
-        if f is None:
-            verdict.append(None)
-        elif pre and pre[i]:
-            verdict.append(pre[i])
-        elif (i < s or i >= e) and not any(a <= i < b for a, b in side):
-            # Outside the main text everything goes; name the most specific reason.
-            verdict.append(f"rule:{f.rule}" if f.rule else "rule:link_bullet" if f.bullet and not f.prose
-                           else "rule:before_main" if i < s else "rule:after_main")
-        elif f.rule and not (f.prose and f.words > p.rule_max_prose):
-            verdict.append(f"rule:{f.rule}")
-        elif in_run[i]:
-            verdict.append("rule:link_list")
-        elif box[i]:
-            verdict.append(f"rule:{box[i]}")
-        elif f.listing:
-            verdict.append("rule:word_list")
-        else:
-            verdict.append(None)
-    return verdict, s
+_Knobs = namedtuple("_Knobs", [f.name for f in fields(Params)])

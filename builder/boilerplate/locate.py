@@ -1,0 +1,329 @@
+"""Where each page's main text is, from its line features: the line classifier's decisions,
+compiled with numba over the feature columns of a whole batch of pages.
+
+The decisions are those described in `lines` (maximum-sum span of line weights, extracted-text
+test, cut headings, menu runs, teaser boxes); they visit every line of every page several times,
+which in Python cost more than computing the features themselves. Here a page is a slice
+[a, b) of the batch's columns, and every index is one of the batch.
+Each line gets a code (`KEEP`, `PRE`, ...); `lines.classify_many` turns codes into reasons.
+"""
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+from numba import njit
+
+KEEP, PRE, RULE, BEFORE, AFTER, LINK_BULLET, LINK_LIST, BOX, WORD_LIST = range(9)
+
+
+class Cols(NamedTuple):
+    """The features of a batch's lines, one array each (see `lines.Line`)."""
+    blank: np.ndarray      # bool: an empty line (no features; neither counts nor breaks a run)
+    words: np.ndarray      # int64
+    stop: np.ndarray       # float64
+    prose: np.ndarray      # bool
+    bullet: np.ndarray     # bool
+    rule: np.ndarray       # bool: a drop rule hits it
+    soft: np.ndarray       # bool
+    table: np.ndarray      # bool
+    repeated: np.ndarray   # bool
+    listing: np.ndarray    # bool
+    menu: np.ndarray       # bool: label-like (`lines._menu_item`)
+    cut: np.ndarray        # int64: the cut rule's number in the batch's list of cut names, -1 for none
+
+
+class CutRules(NamedTuple):
+    """Per cut rule number: `Rules.in_extracted`, `Rules.sure_at`, `Rules.box`."""
+    in_extracted: np.ndarray   # bool
+    sure_at: np.ndarray        # int64
+    box: np.ndarray            # bool
+
+
+@njit(cache=True)
+def _weight(c, hit, i, k, scale):
+    if hit[i] or c.soft[i]:
+        return -k.rule_cost
+    w = c.words[i]
+    if c.repeated[i] and w >= k.repeat_min_words and scale != 0.0:
+        return -k.repeat_cost * (w if c.prose[i] else 1)
+    if c.prose[i]:
+        return float(w) - k.prose_offset * scale
+    if c.table[i]:
+        return k.table_gain
+    if w >= k.medium_words and c.stop[i] >= k.medium_stop:
+        return -k.medium_cost * scale
+    return -(k.bullet_cost if c.bullet[i] else k.short_cost) * scale
+
+
+@njit(cache=True)
+def _scale(c, k, a, b, extracted):
+    """How much short lines cost: nothing on extracted text, less on pages that are mostly prose."""
+    if extracted:
+        return 0.0
+    total = 0
+    prose = 0
+    for i in range(a, b):
+        total += c.words[i]
+        if c.prose[i]:
+            prose += c.words[i]
+    return min(1.0, (1.0 - prose / total) / k.dense_share) if total else 1.0
+
+
+@njit(cache=True)
+def _best_run(c, hit, k, scale, lo, hi):
+    """(score, start, end) of the maximum-sum run of lines within [lo, hi)."""
+    best, best_s, best_e = 0.0, lo, lo
+    run, s = 0.0, lo
+    for i in range(lo, hi):
+        if c.blank[i]:
+            continue
+        if run <= 0:
+            run, s = 0.0, i
+        run += _weight(c, hit, i, k, scale)
+        if run > best:
+            best, best_s, best_e = run, s, i + 1
+    return best, best_s, best_e
+
+
+@njit(cache=True)
+def _main_span(c, hit, k, a, b, extracted):
+    """[start, end) of the maximum-sum run of lines; the whole page when it has too little prose."""
+    best, s, e = _best_run(c, hit, k, _scale(c, k, a, b, extracted), a, b)
+    if best < k.min_main:
+        return a, b
+    return s, e
+
+
+@njit(cache=True)
+def _side_runs(c, hit, k, a, b, s, e):
+    """Runs outside the main text scoring at least `side_share` of it (a second text block):
+    (start, end) before it and after it, (-1, -1) for none."""
+    out = np.full(4, -1, dtype=np.int64)
+    if not k.side_share:
+        return out
+    scale = _scale(c, k, a, b, False)
+    main = 0.0
+    for i in range(s, e):
+        if not c.blank[i]:
+            main += _weight(c, hit, i, k, scale)
+    for side, lo, hi in ((0, a, s), (1, e, b)):
+        best, rs, re_ = _best_run(c, hit, k, scale, lo, hi)
+        if best >= max(k.min_main, k.side_share * main):
+            out[2 * side] = rs
+            out[2 * side + 1] = re_
+    return out
+
+
+@njit(cache=True)
+def _extracted(c, k, a, b):
+    """Is this page an extractor's output rather than a whole rendered page? (`lines._extracted`)"""
+    nonblank = labels = hits = 0
+    for i in range(a, b):
+        if not c.blank[i]:
+            nonblank += 1
+            labels += c.words[i] <= k.label_words
+            hits += c.rule[i] or c.soft[i]
+    if not nonblank:
+        return False
+    share = labels / nonblank
+    if share < k.extracted_share or not hits:
+        return True
+    first = _first_prose(c, a, b, 1, nonblank)
+    if first > k.extracted_edge:
+        return False
+    if hits <= k.extracted_hits:
+        return True
+    last = _first_prose(c, a, b, -1, nonblank)
+    if share < k.extracted_labels and last <= k.extracted_tail:
+        return True
+    return last <= k.extracted_edge and hits <= k.extracted_rules * nonblank
+
+
+@njit(cache=True)
+def _first_prose(c, a, b, step, none):
+    """How many non-blank lines come before the first prose line from the top (step 1) or the
+    bottom (step -1) of [a, b); `none` when there is none."""
+    seen = 0
+    i = a if step == 1 else b - 1
+    while a <= i < b:
+        if not c.blank[i]:
+            if c.prose[i]:
+                return seen
+            seen += 1
+        i += step
+    return none
+
+
+@njit(cache=True)
+def _extend(c, hit, i, step, stop):
+    """Grow the main text from line i over lines no rule hits; a bullet list that reaches a rule
+    hit is a link list: it is given back whole."""
+    last = i
+    j = i + step
+    while j != stop:
+        if not c.blank[j]:
+            if hit[j] or c.soft[j]:
+                kk = last
+                while kk != i and not c.blank[kk] and c.bullet[kk]:
+                    kk -= step
+                return kk
+            last = j
+        j += step
+    return last
+
+
+@njit(cache=True)
+def _resumes(c, k, i, e):
+    """Does the article go on after an inline box? Long paragraphs follow it soon."""
+    seen = long = 0
+    first = -1
+    for j in range(i + 1, e):
+        if c.blank[j]:
+            continue
+        if c.prose[j] and c.words[j] >= k.resume_words:
+            long += 1
+            if first < 0:
+                first = seen
+        seen += 1
+    return long >= k.resume_lines and first < k.resume_within
+
+
+@njit(cache=True)
+def _cut(c, cr, k, s, e, extracted):
+    """Where the main text [s, e) ends at a "cut" heading (comments, related links), else e."""
+    counts = np.zeros(len(cr.sure_at), dtype=np.int64)
+    prose_total = lines_total = prose_lines = 0
+    for i in range(s, e):
+        if c.blank[i]:
+            continue
+        x = c.cut[i]
+        if x >= 0 and (not extracted or cr.in_extracted[x]):
+            counts[x] += 1
+        lines_total += 1
+        if c.prose[i]:
+            prose_total += c.words[i]
+            prose_lines += 1
+    if not counts.any():
+        return e
+    seen = seen_lines = seen_prose = 0
+    for i in range(s, e):
+        if c.blank[i]:
+            continue
+        x = c.cut[i]
+        if x >= 0 and counts[x] and seen_prose:
+            sure = 0 < cr.sure_at[x] <= counts[x]
+            if sure or not cr.sure_at[x]:     # a cut with too few hits to be sure is ignored
+                after = (prose_lines - seen_prose) / max(lines_total - seen_lines, 1)
+                if (seen >= k.cut_after * prose_total or sure
+                        or after < k.cut_density * seen_prose / seen_lines) and not (
+                        not cr.in_extracted[x] and _resumes(c, k, i, e)):
+                    return i
+        seen_lines += 1
+        if c.prose[i]:
+            seen += c.words[i]
+            seen_prose += 1
+    return e
+
+
+@njit(cache=True)
+def _trim_edges(c, hit, pre, cr, k, a, b, code):
+    """Extracted text: cut the leading/trailing runs of prompts and notices and what follows a
+    comments or "related" heading, keep all in between; returns where the kept text starts."""
+    s, e = _main_span(c, hit, k, a, b, True)
+    s, e = _extend(c, hit, s, -1, a - 1), _extend(c, hit, e - 1, 1, b) + 1
+    e = _cut(c, cr, k, s, e, True)
+    for i in range(a, b):
+        if c.blank[i]:
+            code[i] = KEEP
+        elif pre[i]:
+            code[i] = PRE
+        elif i < s or i >= e:
+            code[i] = RULE if c.rule[i] else BEFORE if i < s else AFTER
+        elif c.rule[i] and not c.prose[i]:
+            code[i] = RULE      # inside, only what a rule is sure of: a short line
+        elif c.listing[i]:
+            code[i] = WORD_LIST
+    return s
+
+
+@njit(cache=True)
+def _rendered(c, hit, pre, cr, k, a, b, code, box):
+    """A whole rendered page: the main text, side runs, cut, menu runs and teaser boxes."""
+    s, e = _main_span(c, hit, k, a, b, False)
+    side = _side_runs(c, hit, k, a, b, s, e)
+    e = _cut(c, cr, k, s, e, False)
+    in_run = np.zeros(b - a, dtype=np.bool_)
+    if k.menu_run:
+        i = s
+        while i < e:
+            j = i
+            count = 0
+            while j < e and (c.blank[j] or c.menu[j]):
+                count += not c.blank[j]
+                j += 1
+            if count >= k.menu_run:
+                in_run[i - a:j - a] = True
+            i = j + 1
+    _inline_boxes(c, cr, k, s, e, box)
+    for i in range(a, b):
+        if c.blank[i]:
+            code[i] = KEEP
+        elif pre[i]:
+            code[i] = PRE
+        elif (i < s or i >= e) and not (side[0] <= i < side[1] or side[2] <= i < side[3]):
+            # outside the main text everything goes; the most specific reason
+            code[i] = (RULE if c.rule[i] else LINK_BULLET if c.bullet[i] and not c.prose[i]
+                       else BEFORE if i < s else AFTER)
+        elif c.rule[i] and not (c.prose[i] and c.words[i] > k.rule_max_prose):
+            code[i] = RULE
+        elif in_run[i - a]:
+            code[i] = LINK_LIST
+        elif box[i] >= 0:
+            code[i] = BOX
+        elif c.listing[i]:
+            code[i] = WORD_LIST
+    return s
+
+
+@njit(cache=True)
+def _inline_boxes(c, cr, k, s, e, box):
+    """A "related" heading inside the main text that does not end it heads or closes a box of
+    teasers: it and the lines up to the nearest prose on either side (at most `box_lines`)
+    get its cut number in `box`."""
+    run = np.empty(e - s, dtype=np.int64)
+    for i in range(s, e):
+        x = c.cut[i]
+        if c.blank[i] or x < 0 or c.prose[i] or not cr.box[x]:
+            continue
+        size = 1
+        run[0] = i
+        for step, stop in ((-1, s - 1), (1, e)):
+            j = i + step
+            while j != stop and (c.blank[j] or not c.prose[j]):
+                if not c.blank[j]:
+                    run[size] = j
+                    size += 1
+                j += step
+        if size <= k.box_lines:
+            for m in range(size):
+                if box[run[m]] < 0:
+                    box[run[m]] = x
+
+
+@njit(cache=True)
+def classify_pages(c, pre, starts, cr, k):
+    """Per line of the batch: a code (`KEEP`, `PRE`, ...) and, for `BOX`, the cut rule number;
+    per page: where its main text starts (a line number on the page).
+    `pre`: lines an earlier layer removed (site profile, template): rule hits, kept removed."""
+    code = np.zeros(len(c.words), dtype=np.int8)
+    box = np.full(len(c.words), -1, dtype=np.int64)
+    start = np.zeros(len(starts) - 1, dtype=np.int64)
+    hit = c.rule | pre
+    for p in range(len(starts) - 1):
+        a, b = starts[p], starts[p + 1]
+        if _extracted(c, k, a, b):
+            start[p] = _trim_edges(c, hit, pre, cr, k, a, b, code) - a
+        else:
+            start[p] = _rendered(c, hit, pre, cr, k, a, b, code, box) - a
+    return code, box, start

@@ -1,0 +1,50 @@
+"""The compiled line classifier (`builder.boilerplate.locate`) decides as its own code read as
+Python does: numba's typing (integer division, booleans summed as integers, float order) must
+not change a verdict. The same random batches are classified compiled and with the JIT off."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+_CLASSIFY_RANDOM_BATCHES = r"""
+import hashlib, sys
+import numpy as np
+from builder.boilerplate.lines import Params, _knobs
+from builder.boilerplate.locate import Cols, CutRules, classify_pages
+
+rng = np.random.default_rng(int(sys.argv[1]))
+digest, codes = hashlib.sha256(), np.zeros(9, dtype=np.int64)
+for _ in range(300):
+    sizes = rng.integers(0, 60, rng.integers(1, 5))
+    n = int(sizes.sum())
+    prose = rng.random(n) < rng.random()
+    words = np.where(prose, rng.integers(10, 120, n), rng.integers(0, 12, n))
+    flag = lambda share: rng.random(n) < share
+    cuts = int(rng.integers(1, 4))
+    cols = Cols(flag(0.2), words.astype(np.int64), rng.random(n), prose, flag(0.2), flag(rng.random() * 0.3),
+                flag(0.05), flag(0.03), flag(0.05), flag(0.03), ~prose & flag(0.7),
+                np.where(flag(0.08), rng.integers(0, cuts, n), -1).astype(np.int64))
+    rules = CutRules(rng.random(cuts) < 0.5, rng.integers(0, 3, cuts).astype(np.int64), rng.random(cuts) < 0.5)
+    starts = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
+    code, box, start = classify_pages(cols, flag(0.05), starts, rules, _knobs(Params()))
+    for part in (code, box, start):
+        digest.update(np.ascontiguousarray(part, dtype=np.int64).tobytes())
+    codes += np.bincount(code, minlength=9)
+print(digest.hexdigest(), *codes.tolist())
+"""
+
+
+def _run(seed: int, jit: bool) -> list[str]:
+    env = dict(os.environ, NUMBA_DISABLE_JIT="0" if jit else "1")
+    out = subprocess.run([sys.executable, "-c", _CLASSIFY_RANDOM_BATCHES, str(seed)], env=env,
+                         capture_output=True, text=True, check=True)
+    return out.stdout.split()
+
+
+def test_compiled_classifier_decides_as_the_same_code_run_as_python():
+    for seed in (1, 2):
+        compiled = _run(seed, jit=True)
+        assert compiled == _run(seed, jit=False)
+        # every kind of verdict occurs, so every branch was compared
+        assert all(int(count) > 0 for count in compiled[1:]), compiled
