@@ -4,7 +4,7 @@ The single-page features are computed for a batch of pages at once: their lines 
 Arrow string column and RE2 runs over it in C++, so Python touches only the few lines a test
 flags. RE2's `\\w`, `\\d` and `\\s` are ASCII-only while Python's are Unicode:
 - `tokens` splits lines into exactly the tokens of `words` (Python's `\\w`, from `str.isalnum`,
-  with combining marks kept inside words), on code points in numpy rather than RE2;
+  with combining marks kept inside words), in one compiled pass over the code points;
 - `screen` turns a rule's pattern into a cheap RE2 pattern that matches at least where Python's
   does (a superset: Unicode classes widened to all non-ASCII characters, word boundaries
   dropped); the lines it flags are then judged by the Python pattern itself. Constructs RE2
@@ -18,6 +18,7 @@ from functools import lru_cache
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+from numba import njit
 
 from builder import codepoints
 
@@ -59,35 +60,48 @@ def words(text: str) -> list[str]:
 
 def tokens(text: str) -> tuple[pa.LargeStringArray, np.ndarray]:
     """The tokens of `words` in every line of `text` (lines split at "\\n"), in order, as one Arrow
-    column, and the line of each. Done on code points with the `\\w`/mark tables in numpy:
-    RE2's split built a list array of every line first, at three times the cost."""
+    column, and the line of each: one compiled pass over the code points with the `\\w`/mark tables."""
     word, mark = _members()
     if text.isascii():
         points = raw = np.frombuffer(text.encode("ascii"), dtype=np.uint8)
-        inside = word[points]
-        size = None
     else:
         points = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-        inside = word[points]
-        marks = mark[points]
-        if marks.any():
-            # a mark belongs to the word it follows: take the state of the last non-mark before it
-            last = np.where(marks, -1, np.arange(len(points)))
-            np.maximum.accumulate(last, out=last)
-            inside |= marks & (last >= 0) & inside[np.maximum(last, 0)]
-        size = 1 + (points >= 0x80).astype(np.int64) + (points >= 0x800) + (points >= 0x10000)   # UTF-8 bytes
         raw = np.frombuffer(text.encode("utf-8", "surrogatepass"), dtype=np.uint8)
-    starts = np.flatnonzero(np.diff(inside.astype(np.int8), prepend=np.int8(0)) == 1)
-    if size is None:
-        values, size = raw[inside], inside.astype(np.int64)
-    else:
-        values, size = raw[np.repeat(inside, size)], size * inside
-    ends = np.cumsum(size)
-    offsets = np.append(ends[starts] - size[starts], ends[-1] if len(ends) else 0)
-    breaks = points == 10
-    line = np.cumsum(breaks) - breaks
-    out = pa.LargeStringArray.from_buffers(len(starts), pa.py_buffer(offsets), pa.py_buffer(values))
-    return out, line[starts].astype(np.int64)
+    offsets, values, line = _split_words(points, raw, word, mark)
+    out = pa.LargeStringArray.from_buffers(len(line), pa.py_buffer(offsets), pa.py_buffer(values))
+    return out, line
+
+
+@njit(cache=True)
+def _split_words(points, raw, word, mark):
+    """(offsets, UTF-8 bytes, line) of the words in `points` (code points; `raw` their UTF-8).
+    A combining mark belongs to the word it follows: it takes the state of the last non-mark."""
+    cap = len(points) // 2 + 1            # words are separated by at least one other character
+    offsets = np.zeros(cap + 1, dtype=np.int64)
+    line_of = np.empty(cap, dtype=np.int64)
+    values = np.empty(len(raw), dtype=np.uint8)
+    count = out = pos = line = 0
+    base = was = False                    # the last non-mark's state; the previous character's
+    for i in range(len(points)):
+        c = points[i]
+        size = 1 if c < 0x80 else 2 if c < 0x800 else 3 if c < 0x10000 else 4
+        if mark[c]:
+            inside = base
+        else:
+            inside = base = word[c]
+        if inside:
+            if not was:
+                offsets[count] = out
+                line_of[count] = line
+                count += 1
+            values[out:out + size] = raw[pos:pos + size]
+            out += size
+        elif c == 10:
+            line += 1
+        was = inside
+        pos += size
+    offsets[count] = out
+    return offsets[:count + 1], values[:out], line_of[:count]
 
 
 # Scripts written without spaces between words: a `\w+` token there is a phrase or a whole
