@@ -15,9 +15,8 @@ columns of the whole batch (`classify_many`).
 from __future__ import annotations
 
 import re
-from collections import Counter
+from collections import Counter, namedtuple
 from collections.abc import Callable
-from collections import namedtuple
 from dataclasses import astuple, dataclass, fields
 from functools import lru_cache
 from itertools import chain, pairwise
@@ -98,7 +97,8 @@ class Params:
 
 
 class Line(NamedTuple):
-    """One non-blank line's features (a tuple: made in bulk from the feature columns)."""
+    """One non-blank line's features, for inspection and tests (`features`); the cleaner itself
+    works on the columns of a `Batch`."""
     text: str
     words: int
     stop: float
@@ -188,7 +188,7 @@ def batch_features(pages: list[list[str]], rules: Rules, p: Params) -> Batch:
     blank = pc.equal(pc.binary_length(col), 0).to_numpy(zero_copy_only=False)
     last = pc.utf8_slice_codeunits(col, -1)
     menu = ~prose & ~table & (n <= p.menu_words) & ~pc.is_in(last, value_set=_END_SET).to_numpy(zero_copy_only=False)
-    cols = Cols(blank, n.astype(np.int64), stop.astype(float), prose, bullet, np.array([r is not None for r in rule]),
+    cols = Cols(blank, n.astype(np.int64), stop.astype(float), prose, bullet, np.array([r is not None for r in rule], dtype=bool),
                 np.array(soft), table, _repeated(col, page), listing, menu, cut)
     return Batch(lines, starts, cols, rule, list(cut_names), _cut_rules(list(cut_names), rules))
 

@@ -29,7 +29,7 @@ class Cols(NamedTuple):
     table: np.ndarray      # bool
     repeated: np.ndarray   # bool
     listing: np.ndarray    # bool
-    menu: np.ndarray       # bool: label-like (`lines._menu_item`)
+    menu: np.ndarray       # bool: a menu item: no prose, no table row, at most `menu_words` words, no end punctuation
     cut: np.ndarray        # int64: the cut rule's number in the batch's list of cut names, -1 for none
 
 
@@ -117,7 +117,8 @@ def _side_runs(c, hit, k, a, b, s, e):
 
 @njit(cache=True)
 def _extracted(c, k, a, b):
-    """Is this page an extractor's output rather than a whole rendered page? (`lines._extracted`)"""
+    """Is this page an extractor's output (or a clean feed) rather than a whole rendered page?
+    A rendered page has labels (menus, buttons) and furniture a rule knows before and after its prose."""
     nonblank = labels = hits = 0
     for i in range(a, b):
         if not c.blank[i]:
