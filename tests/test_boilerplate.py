@@ -815,6 +815,13 @@ def test_batch_features_equal_the_per_line_definition_on_random_pages(pages):
         assert _as_tuples(feats) == _reference_features(page, rules, p)
 
 
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.text(alphabet=" a\tB\u00a0\u3000\x1c\x0bßİΣ\u2028\u200b", max_size=12), max_size=8))
+def test_batch_keys_are_the_lines_casefolded_with_spaces_collapsed(page):
+    page = [l.replace("\n", " ") for l in page]
+    assert L.batch_features([page], load_rules(), L.Params()).keys == [" ".join(l.split()).casefold() for l in page]
+
+
 def test_user_rules_that_re2_cannot_run_fall_back_to_python(tmp_path):
     extra = tmp_path / "rules.toml"
     extra.write_text("[rule.twice]\nmax_words = 6\nstarts = ['(?P<w>echo) (?P=w)$']\n"

@@ -56,11 +56,13 @@ class Cleaner:
             work.append((a, template, a.text.split("\n"), single))
         batch = batch_features([lines for _, _, lines, single in work if single], self.rules, self.params)
         spans = iter(pairwise(batch.starts.tolist()))
-        pres, counts_of, titles = [], [], []
+        pres, counts_of, titles, keys_of = [], [], [], []
         for a, template, lines, single in work:
             # words per line as the classifier counts them (a paragraph of Chinese is a token or
             # two); pages it does not see count them only if a template needs them
-            counts = batch.cols.words[slice(*next(spans))].tolist() if single else None
+            span = slice(*next(spans)) if single else None
+            counts = batch.cols.words[span].tolist() if single else None
+            keys_of.append(batch.keys[span] if single else None)
             pre: list[str | None] = [None] * len(lines)
             title = a.title
             profile = self.profiles.get((a.site or "").casefold())
@@ -78,14 +80,15 @@ class Cleaner:
             counts_of.append(counts)
             titles.append(title)
         verdicts = iter(classify_many(batch, self.params, [pre for pre, (*_, single) in zip(pres, work) if single]))
-        for (a, _, lines, single), pre, counts, title in zip(work, pres, counts_of, titles):
+        for (a, _, lines, single), pre, counts, title, keys in zip(work, pres, counts_of, titles, keys_of):
             verdict, main_start = next(verdicts) if single else (pre, 0)
-            _finish(a, lines, counts, verdict, main_start, title)
+            _finish(a, lines, counts, verdict, main_start, title, keys)
 
 
 def _finish(a: Article, lines: list[str], counts: list[int] | None, verdict: list[str | None], main_start: int,
-            title: str | None) -> None:
-    """Find the title if the input gave none, drop its copies; set text, title and removed."""
+            title: str | None, keys: list[str] | None = None) -> None:
+    """Find the title if the input gave none, drop its copies; set text, title and removed.
+    `keys`: the lines' comparison keys (`Batch.keys`), or None to make them here."""
     if not title:
         # A template line that quotes something page-specific quotes the page's title.
         removed = [l for l, v in zip(lines, verdict) if l and v]
@@ -99,7 +102,7 @@ def _finish(a: Article, lines: list[str], counts: list[int] | None, verdict: lis
             verdict[at] = verdict[at] or "title"
     if title:
         _drop_title_lines(lines, verdict, title, main_start)
-    _drop_repeated_blocks(lines, counts, verdict)
+    _drop_repeated_blocks(lines, counts, verdict, keys)
     a.title = title
     a.removed = [(l, v) for l, v in zip(lines, verdict) if l and v]
     a.text = "\n\n".join(l for l, v in zip(lines, verdict) if l and not v)
@@ -148,11 +151,13 @@ def _word_counts(lines: list[str]) -> list[int]:
 _REPEAT_RUN = 3   # kept lines repeated in this long a run, in order, are a second rendering of the page
 
 
-def _drop_repeated_blocks(lines: list[str], counts: list[int] | None, verdict: list[str | None]) -> None:
+def _drop_repeated_blocks(lines: list[str], counts: list[int] | None, verdict: list[str | None],
+                          keys: list[str] | None = None) -> None:
     """A page that prints its article twice (layouts for phone and desktop, a print view) shows
     a run of kept lines again in the same order: the later copy goes. A single repeated line (a
     pull quote, a refrain) stays. `counts`: the words of each line (`_word_counts`), or None to
-    count those of repeated lines only."""
+    count those of repeated lines only; `keys`: each line casefolded with its spaces collapsed,
+    or None to make them here."""
     def long(i: int) -> bool:
         return (counts[i] if counts is not None else _word_counts([lines[i]])[0]) >= _OWN_LINE_WORDS
 
@@ -160,7 +165,7 @@ def _drop_repeated_blocks(lines: list[str], counts: list[int] | None, verdict: l
     first: dict[str, int] = {}
     copy_of = []
     for pos, i in enumerate(kept):
-        key = " ".join(lines[i].split()).casefold()
+        key = keys[i] if keys is not None else " ".join(lines[i].split()).casefold()
         copy_of.append(first.get(key, -1))
         first.setdefault(key, pos)
     pos = 0

@@ -48,6 +48,8 @@ _BULLET_START = "^[-*•·▪►»›0-9]"
 _PUNCT = f"[{_STOPS}…:;\"”’'»«)\\]]$|[{_STOPS}][\"”’»)]?[{SPACE}]+[^{SPACE}]"     # END_CHARS last, or SENTENCE_INSIDE
 _QUOTE = "[\"“„»«‘']"
 _END_SET = pa.array(sorted(END_CHARS))
+# Lines whose spaces `" ".join(line.split())` would change: a space other than " ", two in a row, one at an end.
+_SPACED = "[" + SPACE.replace(r"\x1c-\x20", r"\x1c-\x1f") + "]|  |^ | $"
 
 
 @dataclass(frozen=True)
@@ -122,6 +124,7 @@ class Batch:
     rule: list[str | None]        # each line's drop rule
     cut_names: list[str]          # cut rule names, by the numbers in `cols.cut`
     cut_rules: CutRules
+    keys: list[str]               # each line casefolded with its spaces collapsed, to compare lines
 
 
 def features(lines: list[str], rules: Rules, p: Params) -> list[Line | None]:
@@ -147,7 +150,7 @@ def batch_features(pages: list[list[str]], rules: Rules, p: Params) -> Batch:
     if not lines:
         empty = np.zeros(0, dtype=bool)
         cols = Cols(empty, empty.astype(np.int64), empty.astype(float), *[empty] * 8, empty.astype(np.int64))
-        return Batch(lines, starts, cols, [], [], _cut_rules([], rules))
+        return Batch(lines, starts, cols, [], [], _cut_rules([], rules), [])
     text = "\n".join(lines)
     folded = text.casefold()     # one casefold for all: it never makes or removes a line break
     col, fold_lines = column(text), folded.split("\n")
@@ -190,7 +193,13 @@ def batch_features(pages: list[list[str]], rules: Rules, p: Params) -> Batch:
     menu = ~prose & ~table & (n <= p.menu_words) & ~pc.is_in(last, value_set=_END_SET).to_numpy(zero_copy_only=False)
     cols = Cols(blank, n.astype(np.int64), stop.astype(float), prose, bullet, np.array([r is not None for r in rule], dtype=bool),
                 np.array(soft), table, _repeated(col, page), listing, menu, cut)
-    return Batch(lines, starts, cols, rule, list(cut_names), _cut_rules(list(cut_names), rules))
+    keys = fold_lines
+    spaced = np.flatnonzero(matches(col, _SPACED))
+    if len(spaced):
+        keys = list(keys)
+        for i in spaced.tolist():
+            keys[i] = " ".join(keys[i].split())
+    return Batch(lines, starts, cols, rule, list(cut_names), _cut_rules(list(cut_names), rules), keys)
 
 
 def _cut_rules(names: list[str], rules: Rules) -> CutRules:
