@@ -49,16 +49,18 @@ _WINDOW = 1024   # documents per engine call and per spill batch: what a pass ho
 Explain = bool | frozenset[str]   # keep the removed lines of every article (True) or of these ids
 
 
-def _prepare(a: Article, cfg: Config) -> Article:
-    """Per-document work before the corpus-level passes: HTML extraction, normalisation, and the
-    page's line hashes for the site-template count (`a.line_hashes`: hashed here, in parallel;
-    counted in order)."""
+def _prepare(item: tuple[Article, bool], cfg: Config) -> Article:
+    """Per-document work before the corpus-level passes: HTML extraction, normalisation, and, for
+    a page whose site had a page before it (`item`: the article, whether it had), the page's line
+    hashes for the site-template count (`a.line_hashes`: hashed here, in parallel; counted in
+    order). A site's first page is hashed only once a second one shows up (`TemplateLearner`)."""
+    a, seen_site = item
     if a.alive and a.html is not None:
         extract_html(a)
     if a.alive:
         normalize.normalize_article(a, cfg.normalize)
     bp = cfg.boilerplate
-    if bp.enabled and bp.learn_templates and a.alive and a.text:
+    if seen_site and bp.enabled and bp.learn_templates and a.alive and a.text:
         a.line_hashes = line_hashes(a.text.split("\n"), a.title)
     return a
 
@@ -138,12 +140,17 @@ class _Cleaning:
     def _prepared(self, docs: Iterable[Article]) -> Iterator[Article]:
         prepare = functools.partial(_prepare, cfg=self.cfg)
         seen = 0
+        sites: set[str] = set()
         with Engine(self.cfg.engine) as engine:
             for window in batched(docs, _WINDOW):
                 # the pool-or-not threshold counts the corpus so far, not one window: the last few
                 # documents of a large corpus do not load every model into this process
                 seen += len(window)
-                yield from engine.map_ordered(prepare, window, docs=seen)
+                items = []
+                for a in window:
+                    items.append((a, (a.site or "") in sites))
+                    sites.add(a.site or "")
+                yield from engine.map_ordered(prepare, items, docs=seen)
 
     def learn(self) -> None:
         t = time.perf_counter()

@@ -25,7 +25,8 @@ from builder.boilerplate import lines as L
 from builder.boilerplate.columns import SPACE, UNPUNCTUATED, UNSPACED, _members, column, screen, tokens, words
 from builder.boilerplate.rules import load_rules
 from builder.boilerplate.stopwords import STOP_SAMPLE
-from builder.boilerplate.templates import QUOTED, line_hash, mask, masks
+from builder.boilerplate import templates
+from builder.boilerplate.templates import QUOTED, line_hash, line_hashes, mask, masks
 from builder.boilerplate.titles import _headline_like
 from builder.config import BoilerplateConfig, NormalizeConfig
 from builder.errors import BuilderError
@@ -574,6 +575,33 @@ def test_template_learner_is_streaming_and_bounded():
     assert isinstance(t, SiteTemplate) and t.pages == 4
     assert all(n >= 3 for n in t.lines.values())
     assert learner.finalize() == {}                     # counts are released after finalize
+
+
+def test_a_sites_first_page_is_hashed_only_when_a_second_page_comes(monkeypatch):
+    pages = [text for _, _, text in _site_pages(4)]
+
+    def learn(arts, min_pages=2):
+        learner = TemplateLearner(min_pages=min_pages)
+        for a in arts:
+            learner.observe(a)
+        return learner.finalize()
+
+    def stream():   # two sites interleaved, one site of a single page
+        return ([_article("lonely", pages[0], "one.example")]
+                + [_article(f"{s}{i}", text, f"{s}.example") for i, text in enumerate(pages) for s in "ab"])
+
+    lazy = stream()
+    expected = learn(lazy)
+    assert lazy[0].line_hashes is None                       # never hashed: its site has no second page
+    assert lazy[1].line_hashes is None and lazy[3].line_hashes is not None   # hashed once "a" had a second page
+    hashed = stream()
+    for a in hashed:
+        a.line_hashes = line_hashes(a.text.split("\n"), a.title)
+    assert learn(hashed) == expected == learn(stream())      # the same templates, hashed early or late
+    assert set(expected) == {"a.example", "b.example"}
+    monkeypatch.setattr(templates, "_PENDING_CHARS", len(pages[0]))   # room for one waiting page
+    assert learn(stream()) == expected
+    assert set(learn(stream(), min_pages=1)) == {"a.example", "b.example", "one.example"}
 
 
 def test_mask_hides_what_varies_but_not_whole_quotes():

@@ -32,6 +32,7 @@ _OWN_WORDS = 4                   # words a line must keep besides masked quotes/
 _MAX_HASHES_PER_SITE = 200_000   # bounded memory: beyond this, hashes seen once are pruned
 _REPEAT_SHARE = 0.5              # a page with this share of its prose already seen on its site is a repeat
 _PROSE_WORDS = 12                # a line of this many words is prose for that test
+_PENDING_CHARS = 16_000_000      # characters of first pages held unhashed (beyond: hashed, oldest first)
 
 
 def mask(line: str, title: str | None = None) -> str:
@@ -114,6 +115,10 @@ class TemplateLearner:
         self._counts: dict[str, Counter[int]] = {}
         self._pages: Counter[str] = Counter()
         self._examples: dict[str, dict[int, str]] = {}
+        # The first page of each site, unhashed, until a second page of the site shows up: most
+        # sites of a crawl have one page, and hashing is most of the cost (bounded: `_PENDING_CHARS`).
+        self._pending: dict[str, tuple[str, str | None]] = {}
+        self._pending_chars = 0
 
     @classmethod
     def for_config(cls, cfg: BoilerplateConfig) -> TemplateLearner:
@@ -121,18 +126,37 @@ class TemplateLearner:
 
     def observe(self, a: Article) -> None:
         """Count one page. Its `line_hashes` are taken from `a.line_hashes` when a worker made them
-        already (the hashing is most of the cost; the counting must stay in one process), else made
-        here; they stay on the article for pass 2, which needs them again on its site's template."""
+        already (the counting must stay in one process, in order). A site's first page without
+        them waits, unhashed, for the site's second page; pages hashed here keep their hashes on
+        the article for pass 2, which needs them again on its site's template."""
         if not a.alive or not a.text:
             return
         site = a.site or ""
-        counts = self._counts.setdefault(site, Counter())
-        examples = self._examples.setdefault(site, {})
-        lines: dict[int, str] = {}
+        if site in self._pending:
+            self._flush(site)
+        elif site not in self._counts and a.line_hashes is None:
+            self._pending[site] = (a.text, a.title)
+            self._pending_chars += len(a.text)
+            while self._pending_chars > _PENDING_CHARS:
+                self._flush(next(iter(self._pending)))
+            return
         page = a.text.split("\n")
         if a.line_hashes is None:
             a.line_hashes = line_hashes(page, a.title)
-        for line, h in zip(page, a.line_hashes, strict=True):
+        self._count(site, page, a.line_hashes)
+
+    def _flush(self, site: str) -> None:
+        """Count a waiting first page now."""
+        text, title = self._pending.pop(site)
+        self._pending_chars -= len(text)
+        page = text.split("\n")
+        self._count(site, page, line_hashes(page, title))
+
+    def _count(self, site: str, page: list[str], hashes: list[int]) -> None:
+        counts = self._counts.setdefault(site, Counter())
+        examples = self._examples.setdefault(site, {})
+        lines: dict[int, str] = {}
+        for line, h in zip(page, hashes, strict=True):
             if line:
                 lines.setdefault(h, line)
         if _is_repeat([(len(line), counts[h] > 0) for h, line in lines.items()
@@ -149,6 +173,10 @@ class TemplateLearner:
                 examples.pop(h, None)
 
     def finalize(self) -> dict[str, SiteTemplate]:
+        while self._pending and self.min_pages <= 1:    # a site of one page can have a template then
+            self._flush(next(iter(self._pending)))
+        self._pending.clear()
+        self._pending_chars = 0
         out: dict[str, SiteTemplate] = {}
         for site in sorted(self._counts):
             pages = self._pages[site]
