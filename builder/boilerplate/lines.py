@@ -161,7 +161,8 @@ def batch_features(pages: list[list[str]], rules: Rules, p: Params) -> Batch:
     unspaced = unspaced_words(col)
     n = tok + unspaced     # words: a run of Chinese or Thai is one token but many words
     page = np.repeat(np.arange(len(pages)), [len(x) for x in pages])
-    stop, known = _stop_shares(tokens, parent, page, n, unspaced, len(pages), p)
+    codes = tokens.dictionary_encode()    # each distinct word looked up once
+    stop, known = _stop_shares(codes, parent, page, n, unspaced, len(pages), p)
     bullet = matches(col, _BULLET_START)
     bullet = _recheck(bullet, bullet.copy(), lambda i: BULLET.match(lines[i]) is not None)
     long = n >= p.good_words
@@ -176,7 +177,7 @@ def batch_features(pages: list[list[str]], rules: Rules, p: Params) -> Batch:
     markup = pc.match_substring(col, "</").to_numpy(zero_copy_only=False) & long & ~listing
     listing = _recheck(listing, markup, lambda i: len(MARKUP.findall(lines[i])) >= p.markup_tags)
     table = pc.starts_with(col, "|").to_numpy(zero_copy_only=False) & pc.ends_with(col, "|").to_numpy(zero_copy_only=False)
-    verdicts = _judge(lines, fold_lines, col, tokens, parent, tok, bullet, rules, p)
+    verdicts = _judge(lines, fold_lines, col, tokens, codes, parent, tok, bullet, rules, p)
     rule, soft = [None] * len(lines), [False] * len(lines)
     cut = np.full(len(lines), -1, dtype=np.int64)
     cut_names: dict[str, int] = {}
@@ -219,13 +220,13 @@ def _punctuated(text: str) -> bool:
     return text[-1] in END_CHARS or SENTENCE_INSIDE.search(text) is not None
 
 
-def _judge(lines: list[str], fold_lines: list[str], col: pa.Array, tokens: pa.Array, parent: np.ndarray,
-           n: np.ndarray, bullet: np.ndarray, rules: Rules, p: Params) -> dict[int, tuple]:
+def _judge(lines: list[str], fold_lines: list[str], col: pa.Array, tokens: pa.Array, codes: pa.DictionaryArray,
+           parent: np.ndarray, n: np.ndarray, bullet: np.ndarray, rules: Rules, p: Params) -> dict[int, tuple]:
     """`Rules.judge` verdicts of the lines the rules' screens flag (the others are hit by no rule).
     A list item is judged without its marker."""
     judged = (n > 0) & (n <= rules.top_words * p.soft_scale)
     patterns = rules.screen.patterns(col, lines, bullet, judged)
-    flagged = np.flatnonzero((rules.screen.words(tokens, parent, n, p.soft_scale) | patterns) & judged)
+    flagged = np.flatnonzero((rules.screen.words(tokens, codes, parent, n, p.soft_scale) | patterns) & judged)
     verdicts = {}
     for i, pats, item in zip(flagged.tolist(), patterns[flagged].tolist(), bullet[flagged].tolist()):
         line = lines[i]
@@ -233,15 +234,15 @@ def _judge(lines: list[str], fold_lines: list[str], col: pa.Array, tokens: pa.Ar
     return verdicts
 
 
-def _stop_shares(tokens: pa.Array, parent: np.ndarray, page: np.ndarray, n: np.ndarray, unspaced: np.ndarray,
-                 pages: int, p: Params) -> tuple[np.ndarray, np.ndarray]:
+def _stop_shares(codes: pa.DictionaryArray, parent: np.ndarray, page: np.ndarray, n: np.ndarray,
+                 unspaced: np.ndarray, pages: int, p: Params) -> tuple[np.ndarray, np.ndarray]:
     """Per line, the share of its words that are stop words of its page's language (guessed from
     the page's first words), 0 for lines too short to matter, 1 on pages of no known language;
     and whether the language is known.
     `page` is each line's page; `unspaced` its words in scripts without spaces, which have no stop
     lists: a page written mostly in them has no known language (its few Latin words, product
     names, would pass for English)."""
-    ids = word_ids(tokens)
+    ids = word_ids(codes)
     word_page = page[parent]
     first = np.searchsorted(word_page, np.arange(pages))      # each page's first word
     sample = np.arange(len(word_page)) < first[word_page] + STOP_SAMPLE

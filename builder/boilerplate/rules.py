@@ -70,14 +70,18 @@ class _Screen:
                 hits[i] = self._python_hit(lines[i][2:] if items[i] else lines[i])
         return hits & test
 
-    def words(self, tokens: pa.Array, parent: np.ndarray, n: np.ndarray, scale: float) -> np.ndarray:
+    def words(self, tokens: pa.Array, codes: pa.DictionaryArray, parent: np.ndarray, n: np.ndarray,
+              scale: float) -> np.ndarray:
         """Per line: may one of the rules' `words` or `last_words` hit it? `tokens` are all lines'
-        casefolded word tokens in order, `parent` the line of each, `n` each line's number of
+        casefolded word tokens in order (`codes`: the same, dictionary-encoded, so that each
+        distinct word is tested once), `parent` the line of each, `n` each line's number of
         tokens; `scale` stretches the word limits as in `Rules.judge`."""
         flags = np.zeros(len(n), dtype=bool)
         within = n / scale
+        index = codes.indices.to_numpy()
         for size, (phrases, limits, firsts) in enumerate(zip(self.phrases, self.limits, self.firsts), 1):
-            at = np.flatnonzero(pc.is_in(tokens, value_set=firsts).to_numpy(zero_copy_only=False))
+            first = pc.is_in(codes.dictionary, value_set=firsts).to_numpy(zero_copy_only=False)
+            at = np.flatnonzero(first[index])
             at = at[at + size <= len(parent)]
             at = at[parent[at + size - 1] == parent[at]]
             grams = tokens.take(at) if size == 1 else pc.binary_join_element_wise(

@@ -33,12 +33,11 @@ def _index() -> tuple[dict[str, int], np.ndarray]:
     return rows, matrix
 
 
-def word_ids(words: pa.Array) -> np.ndarray:
-    """Per word, its stop-word id (-1 for none). Each distinct word is looked up once."""
-    codes = words.dictionary_encode()
+def word_ids(words: pa.DictionaryArray) -> np.ndarray:
+    """Per word (dictionary-encoded), its stop-word id (-1 for none). Each distinct word is looked up once."""
     get = _index()[0].get
-    ids = np.array([get(w, -1) for w in codes.dictionary.to_pylist()], dtype=np.int64)
-    return ids[codes.indices.to_numpy()] if len(ids) else np.full(len(words), -1)
+    ids = np.array([get(w, -1) for w in words.dictionary.to_pylist()], dtype=np.int64)
+    return ids[words.indices.to_numpy()] if len(ids) else np.full(len(words), -1)
 
 
 def languages(ids: np.ndarray, page: np.ndarray, pages: int) -> np.ndarray:
