@@ -22,12 +22,12 @@ from builder import codepoints
 from builder.article import Article
 from builder.boilerplate import Cleaner, SiteTemplate, TemplateLearner, clean_corpus, learn_templates
 from builder.boilerplate import lines as L
+from builder.boilerplate import templates
 from builder.boilerplate.columns import SPACE, UNPUNCTUATED, UNSPACED, _members, column, screen, tokens, words
 from builder.boilerplate.rules import load_rules
 from builder.boilerplate.stopwords import STOP_SAMPLE
-from builder.boilerplate import templates
 from builder.boilerplate.templates import QUOTED, line_hash, line_hashes, mask, masks
-from builder.boilerplate.titles import _headline_like
+from builder.boilerplate.titles import _headline_like, find_title
 from builder.config import BoilerplateConfig, NormalizeConfig
 from builder.errors import BuilderError
 from builder.normalize import move_dateline, normalize_text
@@ -602,6 +602,14 @@ def test_a_sites_first_page_is_hashed_only_when_a_second_page_comes(monkeypatch)
     monkeypatch.setattr(templates, "_PENDING_CHARS", len(pages[0]))   # room for one waiting page
     assert learn(stream()) == expected
     assert set(learn(stream(), min_pages=1)) == {"a.example", "b.example", "one.example"}
+
+
+def test_title_of_a_page_whose_first_lines_are_all_furniture():
+    lines = [f"Menu entry {i}" for i in range(30)] + ["Harbour bridge opens after years of delay", "", "Body text."]
+    furniture = set(range(30))
+    assert find_title(lines, 0, [], furniture) == ("Harbour bridge opens after years of delay", 30)
+    assert find_title(lines[:30], 0, [], furniture) == (None, None)
+    assert find_title(["", ""], 0, []) == (None, None)
 
 
 def test_mask_hides_what_varies_but_not_whole_quotes():

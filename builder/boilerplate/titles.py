@@ -57,7 +57,7 @@ def _squash(s: str) -> str:
 
 def _words(line: str) -> int:
     """Words of a line; a Chinese or Japanese headline is one token, so its characters count (two a word)."""
-    return len(WORD.findall(line)) + len(_UNSPACED.findall(line)) // 2
+    return len(WORD.findall(line)) + (0 if line.isascii() else len(_UNSPACED.findall(line)) // 2)
 
 
 def _headline_like(line: str) -> bool:
@@ -78,8 +78,11 @@ def find_title(lines: list[str], main_start: int, removed: list[str],
     """(title, index of the line that holds it or None) for a page given as lines.
 
     `furniture` holds indices of lines a specific rule removed (bylines, dates, menus): never titles."""
-    idx = [i for i, l in enumerate(lines) if l and i not in furniture]
-    if not idx:
+    # Lines below the main text's first `_AFTER` are never looked at: only the first line may lie there.
+    near = range(min(len(lines), main_start + _AFTER + 1))
+    idx = [i for i in near if lines[i] and i not in furniture] or [
+        next((i for i in range(len(near), len(lines)) if lines[i] and i not in furniture), None)]
+    if idx[0] is None:
         return None, None
     first_i = idx[0]
     first = lines[first_i]
