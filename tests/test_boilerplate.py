@@ -23,7 +23,8 @@ from builder.article import Article
 from builder.boilerplate import Cleaner, SiteTemplate, TemplateLearner, clean_corpus, learn_templates
 from builder.boilerplate import lines as L
 from builder.boilerplate import templates
-from builder.boilerplate.columns import SPACE, UNPUNCTUATED, UNSPACED, _members, column, screen, tokens, words
+from builder.boilerplate.columns import (CLOSING_TAG, QUOTE, QUOTE_MARKS, SPACE, SPACED, UNPUNCTUATED, UNSPACED, WIDE,
+                                         _members, column, matches, scan, screen, tokens, words)
 from builder.boilerplate.rules import load_rules
 from builder.boilerplate.stopwords import STOP_SAMPLE
 from builder.boilerplate.templates import QUOTED, line_hash, line_hashes, mask, masks
@@ -856,6 +857,25 @@ def test_batch_features_equal_the_per_line_definition_on_random_pages(pages):
 def test_batch_keys_are_the_lines_casefolded_with_spaces_collapsed(page):
     page = [l.replace("\n", " ") for l in page]
     assert L.batch_features([page], load_rules(), L.Params()).keys == [" ".join(l.split()).casefold() for l in page]
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.text(alphabet=" a\tß\u00a0\u3000\x1c\u2028\"“„»«‘'</>xΣ橋のไ\u10a0\u0130\u0149ǅ", max_size=14), max_size=8))
+def test_line_facts_of_the_word_pass_mean_what_they_say(page):
+    lines = [l.replace("\n", " ") for l in page] or [""]
+    _, _, facts = scan("\n".join(lines).casefold())      # as the features call it: on casefolded text
+    script = matches(column("\n".join(lines)), "[" + "".join(c for c, _ in UNSPACED) + UNPUNCTUATED + "]")
+    for line, f, has_script in zip(lines, facts.tolist(), script.tolist(), strict=True):
+        assert bool(f & SPACED) == (" ".join(line.split()) != line)
+        assert bool(f & QUOTE) == any(q in line for q in QUOTE_MARKS)
+        assert bool(f & CLOSING_TAG) == ("</" in line)
+        assert bool(f & WIDE) or not has_script
+
+
+def test_scripts_without_spaces_or_stops_lie_where_the_word_pass_looks_for_them():
+    points = np.array([c for c in range(0x110000) if not 0xD800 <= c <= 0xDFFF and not (0xE00 <= c < 0x2000 or c >= 0x2E80)])
+    every = pa.array(["".join(map(chr, points))])
+    assert not pc.match_substring_regex(every, "[" + "".join(c for c, _ in UNSPACED) + UNPUNCTUATED + "]")[0].as_py()
 
 
 def test_user_rules_that_re2_cannot_run_fall_back_to_python(tmp_path):

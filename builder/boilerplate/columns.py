@@ -58,30 +58,60 @@ def words(text: str) -> list[str]:
     return _ASCII_WORD.findall(text) if text.isascii() else _word_re().findall(text)
 
 
+# Facts about each line that the word pass notes on the way (`scan`), as bits:
+SPACED = 1     # `" ".join(line.split())` would change it: a space other than " ", two in a row, one at an end
+QUOTE = 2      # holds a quotation mark of `QUOTE_MARKS`
+CLOSING_TAG = 4   # holds "</"
+WIDE = 8       # holds a character of U+0E00-U+1FFF or from U+2E80 on: all of `UNSPACED` and `UNPUNCTUATED` lie there
+QUOTE_MARKS = "\"“„»«‘'"
+
+
 def tokens(text: str) -> tuple[pa.LargeStringArray, np.ndarray]:
     """The tokens of `words` in every line of `text` (lines split at "\\n"), in order, as one Arrow
-    column, and the line of each: one compiled pass over the code points with the `\\w`/mark tables."""
+    column, and the line of each."""
+    out, line, _ = scan(text)
+    return out, line
+
+
+def scan(text: str) -> tuple[pa.LargeStringArray, np.ndarray, np.ndarray]:
+    """`tokens`, and per line its facts (bits `SPACED`, `QUOTE`, `CLOSING_TAG`, `WIDE`): one compiled
+    pass over the code points with the `\\w`/mark tables. Casefolding `text` first changes no fact."""
     word, mark = _members()
     if text.isascii():
         points = raw = np.frombuffer(text.encode("ascii"), dtype=np.uint8)
     else:
         points = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
         raw = np.frombuffer(text.encode("utf-8", "surrogatepass"), dtype=np.uint8)
-    offsets, values, line = _split_words(points, raw, word, mark)
+    offsets, values, line, facts = _split_words(points, raw, word, mark, _facts())
     out = pa.LargeStringArray.from_buffers(len(line), pa.py_buffer(offsets), pa.py_buffer(values))
-    return out, line
+    return out, line, facts
+
+
+@lru_cache(maxsize=1)
+def _facts() -> np.ndarray:
+    """Per code point, the fact bits it gives its line by itself (SPACED, QUOTE, WIDE)."""
+    table = np.zeros(0x110000, dtype=np.uint8)
+    table[codepoints.table(r"\s")] |= SPACED
+    table[[ord(" "), ord("\n")]] &= ~np.uint8(SPACED)
+    table[[ord(q) for q in QUOTE_MARKS]] |= QUOTE
+    table[0xE00:0x2000] |= WIDE
+    table[0x2E80:] |= WIDE
+    return table
 
 
 @njit(cache=True)
-def _split_words(points, raw, word, mark):
-    """(offsets, UTF-8 bytes, line) of the words in `points` (code points; `raw` their UTF-8).
+def _split_words(points, raw, word, mark, facts_of):
+    """(offsets, UTF-8 bytes, line) of the words in `points` (code points; `raw` their UTF-8), and
+    each line's facts (`facts_of`: the bits a code point gives by itself).
     A combining mark belongs to the word it follows: it takes the state of the last non-mark."""
     cap = len(points) // 2 + 1            # words are separated by at least one other character
     offsets = np.zeros(cap + 1, dtype=np.int64)
     line_of = np.empty(cap, dtype=np.int64)
     values = np.empty(len(raw), dtype=np.uint8)
+    facts = np.zeros(np.count_nonzero(points == 10) + 1, dtype=np.uint8)
     count = out = pos = line = 0
     base = was = False                    # the last non-mark's state; the previous character's
+    prev = 10                             # the previous character (a line starts after a break)
     for i in range(len(points)):
         c = points[i]
         size = 1 if c < 0x80 else 2 if c < 0x800 else 3 if c < 0x10000 else 4
@@ -96,12 +126,23 @@ def _split_words(points, raw, word, mark):
                 count += 1
             values[out:out + size] = raw[pos:pos + size]
             out += size
-        elif c == 10:
+        if c == 10:
+            if prev == 32:
+                facts[line] |= SPACED     # a space at the end
             line += 1
+        else:
+            facts[line] |= facts_of[c]
+            if c == 32 and (prev == 32 or prev == 10):
+                facts[line] |= SPACED     # two in a row, or one at the start
+            elif c == 47 and prev == 60:
+                facts[line] |= CLOSING_TAG
         was = inside
+        prev = c
         pos += size
+    if prev == 32:
+        facts[line] |= SPACED
     offsets[count] = out
-    return offsets[:count + 1], values[:out], line_of[:count]
+    return offsets[:count + 1], values[:out], line_of[:count], facts
 
 
 # Scripts written without spaces between words: a `\w+` token there is a phrase or a whole
@@ -116,10 +157,11 @@ UNSPACED = ((r"\p{Han}", 1.5), (r"\p{Hiragana}\p{Katakana}", 3.0),
 UNPUNCTUATED = r"\p{Thai}\p{Lao}"
 
 
-def unpunctuated(col: pa.Array) -> np.ndarray:
-    """Per line: are at least half its characters of a script without sentence punctuation?"""
+def unpunctuated(col: pa.Array, within: np.ndarray | None = None) -> np.ndarray:
+    """Per line: are at least half its characters of a script without sentence punctuation?
+    `within`: the only lines that may be (`WIDE` ones), or None for any."""
     out = np.zeros(len(col), dtype=bool)
-    where = np.flatnonzero(matches(col, f"[{UNPUNCTUATED}]"))
+    where = _matching(col, f"[{UNPUNCTUATED}]", within)
     if len(where):
         some = col.take(pa.array(where))
         chars = pc.count_substring_regex(some, f"[{UNPUNCTUATED}]").to_numpy(zero_copy_only=False)
@@ -127,16 +169,25 @@ def unpunctuated(col: pa.Array) -> np.ndarray:
     return out
 
 
-def unspaced_words(col: pa.Array) -> np.ndarray:
-    """Per line: its characters of unspaced scripts, as a number of words."""
+def unspaced_words(col: pa.Array, within: np.ndarray | None = None) -> np.ndarray:
+    """Per line: its characters of unspaced scripts, as a number of words. `within`: the only
+    lines that may have some (`WIDE` ones), or None for any."""
     out = np.zeros(len(col), dtype=np.int64)
-    where = np.flatnonzero(matches(col, "[" + "".join(c for c, _ in UNSPACED) + "]"))
+    where = _matching(col, "[" + "".join(c for c, _ in UNSPACED) + "]", within)
     if len(where):
         some = col.take(pa.array(where))
         counts = sum(pc.count_substring_regex(some, f"[{c}]").to_numpy(zero_copy_only=False) / per
                      for c, per in UNSPACED)
         out[where] = counts.astype(np.int64)
     return out
+
+
+def _matching(col: pa.Array, pattern: str, within: np.ndarray | None) -> np.ndarray:
+    """The numbers of the lines (among `within`, a mask, if given) where RE2 `pattern` matches."""
+    if within is None:
+        return np.flatnonzero(matches(col, pattern))
+    where = np.flatnonzero(within)
+    return where[matches(col.take(pa.array(where)), pattern)] if len(where) else where
 
 
 def column(text: str) -> pa.LargeStringArray:

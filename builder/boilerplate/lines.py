@@ -26,8 +26,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from builder.boilerplate.columns import SPACE, column, matches, unpunctuated, unspaced_words, words
-from builder.boilerplate.columns import tokens as tokens_of
+from builder.boilerplate.columns import (CLOSING_TAG, QUOTE, SPACE, SPACED, WIDE, column, matches, scan, unpunctuated,
+                                         unspaced_words, words)
 from builder.boilerplate.locate import (AFTER, BEFORE, BOX, KEEP, LINK_BULLET, LINK_LIST, PRE, RULE, WORD_LIST,
                                         Cols, CutRules, classify_pages)
 from builder.boilerplate.rules import Rules
@@ -46,10 +46,7 @@ SENTENCE_INSIDE = re.compile(f"[{_STOPS}][\"”’»)]?\\s+\\S")
 # The same tests in RE2, for a column of lines (`columns.SPACE` is Python's \s); a bullet's first character.
 _BULLET_START = "^[-*•·▪►»›0-9]"
 _PUNCT = f"[{_STOPS}…:;\"”’'»«)\\]]$|[{_STOPS}][\"”’»)]?[{SPACE}]+[^{SPACE}]"     # END_CHARS last, or SENTENCE_INSIDE
-_QUOTE = "[\"“„»«‘']"
 _END_SET = pa.array(sorted(END_CHARS))
-# Lines whose spaces `" ".join(line.split())` would change: a space other than " ", two in a row, one at an end.
-_SPACED = "[" + SPACE.replace(r"\x1c-\x20", r"\x1c-\x1f") + "]|  |^ | $"
 
 
 @dataclass(frozen=True)
@@ -156,9 +153,10 @@ def batch_features(pages: list[list[str]], rules: Rules, p: Params) -> Batch:
     col, fold_lines = column(text), folded.split("\n")
     if len(fold_lines) != len(lines):
         raise ValueError("features: a line holds a line break")
-    tokens, parent = tokens_of(folded)
+    tokens, parent, facts = scan(folded)
+    wide = (facts & WIDE).astype(bool)
     tok = np.bincount(parent, minlength=len(lines))
-    unspaced = unspaced_words(col)
+    unspaced = unspaced_words(col, wide)
     n = tok + unspaced     # words: a run of Chinese or Thai is one token but many words
     page = np.repeat(np.arange(len(pages)), [len(x) for x in pages])
     codes = tokens.dictionary_encode()    # each distinct word looked up once
@@ -167,14 +165,14 @@ def batch_features(pages: list[list[str]], rules: Rules, p: Params) -> Batch:
     bullet = _recheck(bullet, bullet.copy(), lambda i: BULLET.match(lines[i]) is not None)
     long = n >= p.good_words
     # A list item's punctuation is that of its text after the marker.
-    punct = _recheck(matches(col, _PUNCT), bullet & long, lambda i: _punctuated(lines[i][2:])) | unpunctuated(col)
+    punct = _recheck(matches(col, _PUNCT), bullet & long, lambda i: _punctuated(lines[i][2:])) | unpunctuated(col, wide)
     # Without stop words to tell (a language with no list), a line is prose only when punctuated:
     # an unpunctuated run of words there is as likely a flattened menu or archive list.
     prose = long & ((punct & (stop >= p.punct_stop)) | ((n >= p.long_words) & (stop >= p.good_stop) & known))
     count = tok.tolist()
     listing = _recheck(np.zeros(len(lines), dtype=bool), long & ~punct & (tok >= p.list_words) & (tok <= p.list_max),
                        lambda i: len(set(words(fold_lines[i]))) < p.list_distinct * count[i])
-    markup = pc.match_substring(col, "</").to_numpy(zero_copy_only=False) & long & ~listing
+    markup = (facts & CLOSING_TAG).astype(bool) & long & ~listing
     listing = _recheck(listing, markup, lambda i: len(MARKUP.findall(lines[i])) >= p.markup_tags)
     table = pc.starts_with(col, "|").to_numpy(zero_copy_only=False) & pc.ends_with(col, "|").to_numpy(zero_copy_only=False)
     verdicts = _judge(lines, fold_lines, col, tokens, codes, parent, tok, bullet, rules, p)
@@ -185,7 +183,7 @@ def batch_features(pages: list[list[str]], rules: Rules, p: Params) -> Batch:
         rule[i], soft[i] = drop, wide is not None
         if cut_rule is not None:
             cut[i] = cut_names.setdefault(cut_rule, len(cut_names))
-    quoted = np.flatnonzero(matches(col, _QUOTE) & (n <= _PROMPT_MAX))
+    quoted = np.flatnonzero((facts & QUOTE).astype(bool) & (n <= _PROMPT_MAX))
     for on_page in np.split(quoted, np.flatnonzero(np.diff(page[quoted])) + 1):
         _mark_prompts([(i, [q[1:-1].strip().casefold() for q in QUOTED.findall(lines[i])]) for i in on_page.tolist()],
                       soft)
@@ -195,7 +193,7 @@ def batch_features(pages: list[list[str]], rules: Rules, p: Params) -> Batch:
     cols = Cols(blank, n.astype(np.int64), stop.astype(float), prose, bullet, np.array([r is not None for r in rule], dtype=bool),
                 np.array(soft), table, _repeated(col, page), listing, menu, cut)
     keys = fold_lines
-    spaced = np.flatnonzero(matches(col, _SPACED))
+    spaced = np.flatnonzero(facts & SPACED)
     if len(spaced):
         keys = list(keys)
         for i in spaced.tolist():
