@@ -108,6 +108,7 @@ _CJK = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U000200
 # Thai, Lao, Khmer and Myanmar put spaces between phrases, not words: a word is about four letters.
 _SEA = re.compile("[\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff]")
 _SEA_LETTERS_PER_WORD = 4
+_EITHER = re.compile(f"[{_CJK.pattern[1:-1]}{_SEA.pattern[1:-1]}]")    # one scan to tell that a text has neither
 
 
 def count_words(text: str) -> int:
@@ -116,10 +117,10 @@ def count_words(text: str) -> int:
 
     Korean (Hangul) separates words with spaces, so it is counted like European text.
     """
+    if text.isascii() or not _EITHER.search(text):
+        return len(text.split())
     cjk = len(_CJK.findall(text))
     sea = len(_SEA.findall(text))
-    if not cjk and not sea:
-        return len(text.split())
     return len(_CJK.sub(" ", text).split()) + cjk + sea // _SEA_LETTERS_PER_WORD
 
 
