@@ -18,9 +18,9 @@ from functools import lru_cache
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-from numba import njit
 
 from builder import codepoints
+from builder.jit import kernel
 
 # Python's `\s` (str.isspace) as an RE2 class body; a test checks it over all code points.
 SPACE = r"\t-\r\x1c-\x20\x{85}\x{a0}\x{1680}\x{2000}-\x{200a}\x{2028}\x{2029}\x{202f}\x{205f}\x{3000}"
@@ -99,7 +99,7 @@ def _facts() -> np.ndarray:
     return table
 
 
-@njit(cache=True)
+@kernel
 def _split_words(points, raw, word, mark, facts_of):
     """(offsets, UTF-8 bytes, line) of the words in `points` (code points; `raw` their UTF-8), and
     each line's facts (`facts_of`: the bits a code point gives by itself).

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 import numpy as np
-from numba import njit
+from builder.jit import kernel
 
 KEEP, PRE, RULE, BEFORE, AFTER, LINK_BULLET, LINK_LIST, BOX, WORD_LIST = range(9)
 
@@ -40,7 +40,7 @@ class CutRules(NamedTuple):
     box: np.ndarray            # bool
 
 
-@njit(cache=True)
+@kernel
 def _weight(c, hit, i, k, scale):
     if hit[i] or c.soft[i]:
         return -k.rule_cost
@@ -56,7 +56,7 @@ def _weight(c, hit, i, k, scale):
     return -(k.bullet_cost if c.bullet[i] else k.short_cost) * scale
 
 
-@njit(cache=True)
+@kernel
 def _scale(c, k, a, b, extracted):
     """How much short lines cost: nothing on extracted text, less on pages that are mostly prose."""
     if extracted:
@@ -70,7 +70,7 @@ def _scale(c, k, a, b, extracted):
     return min(1.0, (1.0 - prose / total) / k.dense_share) if total else 1.0
 
 
-@njit(cache=True)
+@kernel
 def _best_run(c, hit, k, scale, lo, hi):
     """(score, start, end) of the maximum-sum run of lines within [lo, hi)."""
     best, best_s, best_e = 0.0, lo, lo
@@ -86,7 +86,7 @@ def _best_run(c, hit, k, scale, lo, hi):
     return best, best_s, best_e
 
 
-@njit(cache=True)
+@kernel
 def _main_span(c, hit, k, a, b, extracted):
     """[start, end) of the maximum-sum run of lines; the whole page when it has too little prose."""
     best, s, e = _best_run(c, hit, k, _scale(c, k, a, b, extracted), a, b)
@@ -95,7 +95,7 @@ def _main_span(c, hit, k, a, b, extracted):
     return s, e
 
 
-@njit(cache=True)
+@kernel
 def _side_runs(c, hit, k, a, b, s, e):
     """Runs outside the main text scoring at least `side_share` of it (a second text block):
     (start, end) before it and after it, (-1, -1) for none."""
@@ -115,7 +115,7 @@ def _side_runs(c, hit, k, a, b, s, e):
     return out
 
 
-@njit(cache=True)
+@kernel
 def _extracted(c, k, a, b):
     """Is this page an extractor's output (or a clean feed) rather than a whole rendered page?
     A rendered page has labels (menus, buttons) and furniture a rule knows before and after its prose."""
@@ -141,7 +141,7 @@ def _extracted(c, k, a, b):
     return last <= k.extracted_edge and hits <= k.extracted_rules * nonblank
 
 
-@njit(cache=True)
+@kernel
 def _first_prose(c, a, b, step, none):
     """How many non-blank lines come before the first prose line from the top (step 1) or the
     bottom (step -1) of [a, b); `none` when there is none."""
@@ -156,7 +156,7 @@ def _first_prose(c, a, b, step, none):
     return none
 
 
-@njit(cache=True)
+@kernel
 def _extend(c, hit, i, step, stop):
     """Grow the main text from line i over lines no rule hits; a bullet list that reaches a rule
     hit is a link list: it is given back whole."""
@@ -174,7 +174,7 @@ def _extend(c, hit, i, step, stop):
     return last
 
 
-@njit(cache=True)
+@kernel
 def _resumes(c, k, i, e):
     """Does the article go on after an inline box? Long paragraphs follow it soon."""
     seen = long = 0
@@ -190,7 +190,7 @@ def _resumes(c, k, i, e):
     return long >= k.resume_lines and first < k.resume_within
 
 
-@njit(cache=True)
+@kernel
 def _cut(c, cr, k, s, e, extracted):
     """Where the main text [s, e) ends at a "cut" heading (comments, related links), else e."""
     counts = np.zeros(len(cr.sure_at), dtype=np.int64)
@@ -227,7 +227,7 @@ def _cut(c, cr, k, s, e, extracted):
     return e
 
 
-@njit(cache=True)
+@kernel
 def _trim_edges(c, hit, pre, cr, k, a, b, code):
     """Extracted text: cut the leading/trailing runs of prompts and notices and what follows a
     comments or "related" heading, keep all in between; returns where the kept text starts."""
@@ -248,7 +248,7 @@ def _trim_edges(c, hit, pre, cr, k, a, b, code):
     return s
 
 
-@njit(cache=True)
+@kernel
 def _rendered(c, hit, pre, cr, k, a, b, code, box):
     """A whole rendered page: the main text, side runs, cut, menu runs and teaser boxes."""
     s, e = _main_span(c, hit, k, a, b, False)
@@ -287,7 +287,7 @@ def _rendered(c, hit, pre, cr, k, a, b, code, box):
     return s
 
 
-@njit(cache=True)
+@kernel
 def _inline_boxes(c, cr, k, s, e, box):
     """A "related" heading inside the main text that does not end it heads or closes a box of
     teasers: it and the lines up to the nearest prose on either side (at most `box_lines`)
@@ -312,7 +312,7 @@ def _inline_boxes(c, cr, k, s, e, box):
                     box[run[m]] = x
 
 
-@njit(cache=True)
+@kernel
 def classify_pages(c, pre, starts, cr, k):
     """Per line of the batch: a code (`KEEP`, `PRE`, ...) and, for `BOX`, the cut rule number;
     per page: where its main text starts (a line number on the page).

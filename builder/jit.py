@@ -1,0 +1,42 @@
+"""Compiled kernels, loaded on first use.
+
+`@kernel` marks a function numba compiles (`njit`, cached on disk beside the module). numba and
+LLVM cost a process ~60 MB and half a second to import, so they are imported only when a
+process first calls a kernel: `builder check`, `builder dedup` and a build's main process (its
+workers clean the pages) never do. On that first call every kernel of the module is handed to
+numba at once, and the module's names are rebound to the compiled functions, so kernels that
+call each other are compiled as one program.
+"""
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Callable
+
+_KERNELS: dict[str, list[_Kernel]] = {}
+
+
+class _Kernel:
+    def __init__(self, fn: Callable):
+        self.fn = fn
+        self.compiled: Callable | None = None
+        functools.update_wrapper(self, fn)
+
+    def __call__(self, *args):
+        if self.compiled is None:
+            _compile(self.fn.__module__)
+        return self.compiled(*args)
+
+
+def kernel(fn: Callable) -> _Kernel:
+    k = _Kernel(fn)
+    _KERNELS.setdefault(fn.__module__, []).append(k)
+    return k
+
+
+def _compile(module: str) -> None:
+    from numba import njit
+
+    for k in _KERNELS[module]:
+        k.compiled = njit(cache=True)(k.fn)
+        setattr(sys.modules[module], k.fn.__name__, k.compiled)
