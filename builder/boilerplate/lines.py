@@ -46,7 +46,6 @@ SENTENCE_INSIDE = re.compile(f"[{_STOPS}][\"”’»)]?\\s+\\S")
 # The same tests in RE2, for a column of lines (`columns.SPACE` is Python's \s); a bullet's first character.
 _BULLET_START = "^[-*•·▪►»›0-9]"
 _PUNCT = f"[{_STOPS}…:;\"”’'»«)\\]]$|[{_STOPS}][\"”’»)]?[{SPACE}]+[^{SPACE}]"     # END_CHARS last, or SENTENCE_INSIDE
-_END_SET = pa.array(sorted(END_CHARS))
 
 
 @dataclass(frozen=True)
@@ -189,7 +188,7 @@ def batch_features(pages: list[list[str]], rules: Rules, p: Params) -> Batch:
                       soft)
     blank = pc.equal(pc.binary_length(col), 0).to_numpy(zero_copy_only=False)
     last = pc.utf8_slice_codeunits(col, -1)
-    menu = ~prose & ~table & (n <= p.menu_words) & ~pc.is_in(last, value_set=_END_SET).to_numpy(zero_copy_only=False)
+    menu = ~prose & ~table & (n <= p.menu_words) & ~pc.is_in(last, value_set=_end_set()).to_numpy(zero_copy_only=False)
     cols = Cols(blank, n.astype(np.int64), stop.astype(float), prose, bullet, np.array([r is not None for r in rule], dtype=bool),
                 np.array(soft), table, _repeated(col, page), listing, menu, cut)
     keys = fold_lines
@@ -295,6 +294,12 @@ def classify_many(b: Batch, p: Params, pres: list[list[str | None] | None]) -> l
     for i, x in zip(named.tolist(), code[named].tolist()):
         reasons[i] = earlier[i] if x == PRE else f"rule:{b.rule[i] if x == RULE else b.cut_names[box[i]]}"
     return [(reasons[a:z], s) for (a, z), s in zip(pairwise(b.starts.tolist()), start.tolist())]
+
+
+@lru_cache(maxsize=1)
+def _end_set() -> pa.Array:
+    """END_CHARS as an Arrow set (made on first use: building an Arrow array imports pandas)."""
+    return pa.array(sorted(END_CHARS))
 
 
 @lru_cache(maxsize=8)
