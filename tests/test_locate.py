@@ -48,3 +48,16 @@ def test_compiled_classifier_decides_as_the_same_code_run_as_python():
         assert compiled == _run(seed, jit=False)
         # every kind of verdict occurs, so every branch was compared
         assert all(int(count) > 0 for count in compiled[1:]), compiled
+
+
+def test_numba_is_loaded_only_by_a_process_that_cleans_pages():
+    probe = ("import sys, builder.cli, builder.pipeline\n"
+             "print('numba' in sys.modules, 'pandas' in sys.modules)\n"
+             "from builder.boilerplate import Cleaner\n"
+             "from builder.article import Article\n"
+             "from builder.config import BoilerplateConfig\n"
+             "a = Article(id='x', text='A line of text that says enough to be read as prose here.')\n"
+             "Cleaner(BoilerplateConfig()).apply(a)\n"
+             "print('numba' in sys.modules)\n")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout.split()
+    assert out == ["False", "False", "True"]
