@@ -1,5 +1,5 @@
 """Where each page's main text is, from its line features: the line classifier's decisions,
-compiled with numba over the feature columns of a whole batch of pages.
+compiled with numba (`builder.jit.kernel`) over the feature columns of a whole batch of pages.
 
 The decisions are those described in `lines` (maximum-sum span of line weights, extracted-text
 test, cut headings, menu runs, teaser boxes); they visit every line of every page several times,
@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 import numpy as np
+
 from builder.jit import kernel
 
 KEEP, PRE, RULE, BEFORE, AFTER, LINK_BULLET, LINK_LIST, BOX, WORD_LIST = range(9)
