@@ -90,7 +90,7 @@ def scan(text: str) -> tuple[pa.LargeStringArray, np.ndarray, np.ndarray]:
 @lru_cache(maxsize=1)
 def _facts() -> np.ndarray:
     """Per code point, the fact bits it gives its line by itself (SPACED, QUOTE, WIDE)."""
-    table = np.zeros(0x110000, dtype=np.uint8)
+    table = np.zeros(codepoints.SIZE, dtype=np.uint8)
     table[codepoints.table(r"\s")] |= SPACED
     table[[ord(" "), ord("\n")]] &= ~np.uint8(SPACED)
     table[[ord(q) for q in QUOTE_MARKS]] |= QUOTE

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 import xxhash
 
 from builder.article import Article
+from builder.boilerplate.columns import QUOTE_MARKS
 from builder.config import BoilerplateConfig
 
 QUOTED = re.compile(r"\"[^\"\n]{2,200}\"|“[^”\n]{2,200}”|„[^“”\n]{2,200}[“”]|»[^«\n]{2,200}«|«[^»\n]{2,200}»|‘[^’\n]{2,200}’|'[^'\n]{8,200}'")
@@ -27,7 +28,7 @@ MONTHS = re.compile(
     r"\b(?:jan(?:uary|uar)?|feb(?:ruary|ruar)?|m(?:ar(?:ch)?|ärz)|apr(?:[iı]l)?|ma[iıy]|jun[eiı]?|jul[iıy]?|aug(?:ust)?|"
     r"sep(?:t(?:ember)?)?|o[ck]t(?:ober)?|nov(?:ember)?|de[cz](?:ember)?)\b\.?")
 _WORD = re.compile(r"\w+")
-_QUOTE_CHARS = re.compile("[\"“„»«‘']")
+_QUOTE_CHARS = re.compile(f"[{re.escape(QUOTE_MARKS)}]")
 _OWN_WORDS = 4                   # words a line must keep besides masked quotes/titles
 _MAX_HASHES_PER_SITE = 200_000   # bounded memory: beyond this, hashes seen once are pruned
 _REPEAT_SHARE = 0.5              # a page with this share of its prose already seen on its site is a repeat
