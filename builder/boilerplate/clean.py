@@ -56,13 +56,12 @@ class Cleaner:
             work.append((a, template, a.text.split("\n"), single))
         batch = batch_features([lines for _, _, lines, single in work if single], self.rules, self.params)
         spans = iter(pairwise(batch.starts.tolist()))
-        pres, counts_of, titles, keys_of = [], [], [], []
+        pages = []      # (article, lines, whether classified, earlier verdicts, words, title, keys)
         for a, template, lines, single in work:
             # words per line as the classifier counts them (a paragraph of Chinese is a token or
             # two); pages it does not see count them only if a template needs them
             span = slice(*next(spans)) if single else None
             counts = batch.cols.words[span].tolist() if single else None
-            keys_of.append(batch.keys[span] if single else None)
             pre: list[str | None] = [None] * len(lines)
             title = a.title
             profile = self.profiles.get((a.site or "").casefold())
@@ -76,11 +75,9 @@ class Cleaner:
                 if counts is None:
                     counts = _word_counts(lines)
                 _template_verdicts(lines, hashes, counts, pre, template, self.cfg)
-            pres.append(pre)
-            counts_of.append(counts)
-            titles.append(title)
-        verdicts = iter(classify_many(batch, self.params, [pre for pre, (*_, single) in zip(pres, work) if single]))
-        for (a, _, lines, single), pre, counts, title, keys in zip(work, pres, counts_of, titles, keys_of):
+            pages.append((a, lines, single, pre, counts, title, batch.keys[span] if single else None))
+        verdicts = iter(classify_many(batch, self.params, [pre for _, _, single, pre, *_ in pages if single]))
+        for a, lines, single, pre, counts, title, keys in pages:
             verdict, main_start = next(verdicts) if single else (pre, 0)
             _finish(a, lines, counts, verdict, main_start, title, keys)
 
