@@ -148,8 +148,9 @@ class _Cleaning:
                 seen += len(window)
                 items = []
                 for a in window:
-                    items.append((a, (a.site or "") in sites))
-                    sites.add(a.site or "")
+                    site = a.site or ""
+                    items.append((a, site in sites))
+                    sites.add(site)
                 yield from engine.map_ordered(prepare, items, docs=seen)
 
     def learn(self) -> None:
