@@ -22,6 +22,7 @@ import json
 import os
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -51,18 +52,24 @@ Explain = bool | frozenset[str]   # keep the removed lines of every article (Tru
 
 def _prepare(item: tuple[Article, bool], cfg: Config) -> Article:
     """Per-document work before the corpus-level passes: HTML extraction, normalisation, and, for
-    a page whose site had a page before it (`item`: the article, whether it had), the page's line
+    a page whose site has other pages (`item`: the article, whether its site has), the page's line
     hashes for the site-template count (`a.line_hashes`: hashed here, in parallel; counted in
     order). A site's first page is hashed only once a second one shows up (`TemplateLearner`)."""
-    a, seen_site = item
+    a, site_pages = item
     if a.alive and a.html is not None:
         extract_html(a)
     if a.alive:
         normalize.normalize_article(a, cfg.normalize)
     bp = cfg.boilerplate
-    if seen_site and bp.enabled and bp.learn_templates and a.alive and a.text:
+    if site_pages and bp.enabled and bp.learn_templates and a.alive and a.text:
         a.line_hashes = line_hashes(a.text.split("\n"), a.title)
     return a
+
+
+def _hash_page(page: tuple[str, str | None]) -> list[int]:
+    """`line_hashes` of a page (text, title) that waited in the main process for its site's second page."""
+    text, title = page
+    return line_hashes(text.split("\n"), title)
 
 
 def _finish(a: Article, cfg: Config) -> None:
@@ -146,10 +153,18 @@ class _Cleaning:
                 # the pool-or-not threshold counts the corpus so far, not one window: the last few
                 # documents of a large corpus do not load every model into this process
                 seen += len(window)
+                here = Counter(a.site or "" for a in window)
+                waiting = self.learner.waiting(here) if self.learner is not None else []
+                if waiting:
+                    # first pages of earlier windows whose second page is in this one: hashed by
+                    # the workers too (this process counts, in order, but hashes next to nothing)
+                    hashed = engine.map_ordered(_hash_page, [(text, title) for _, text, title in waiting], docs=seen)
+                    for (site, _, _), hashes in zip(waiting, hashed, strict=True):
+                        self.learner.give(site, hashes)
                 items = []
                 for a in window:
                     site = a.site or ""
-                    items.append((a, site in sites))
+                    items.append((a, site in sites or here[site] > 1))
                     sites.add(site)
                 yield from engine.map_ordered(prepare, items, docs=seen)
 

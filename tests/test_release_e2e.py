@@ -234,3 +234,21 @@ def test_streaming_windows_do_not_change_clean_output(tmp_path, monkeypatch):
         outputs.append(out.read_text(encoding="utf-8"))
     assert outputs[0] == outputs[1]
     assert len(outputs[0].splitlines()) > 3
+
+
+def test_first_pages_are_hashed_by_the_pass_not_by_the_template_counter(tmp_path, monkeypatch):
+    # A site's first page waits unhashed for its second; with windows of three documents some
+    # second pages come a window later. Those first pages go to the engine like every other page
+    # (so a build's main process hashes nothing); the counter itself must never need to.
+    def no_hashing(*args, **kwargs):
+        raise AssertionError("the template counter hashed a page itself")
+
+    expected = tmp_path / "whole.jsonl"
+    result = CliRunner().invoke(cli, ["clean", str(ROOT / "examples" / "raw"), "--output", str(expected), "--quiet"])
+    assert result.exit_code == 0, result.output
+    monkeypatch.setattr("builder.boilerplate.templates.line_hashes", no_hashing)
+    monkeypatch.setattr("builder.pipeline._WINDOW", 3)
+    out = tmp_path / "windows.jsonl"
+    result = CliRunner().invoke(cli, ["clean", str(ROOT / "examples" / "raw"), "--output", str(out), "--quiet"])
+    assert result.exit_code == 0, result.output
+    assert out.read_text(encoding="utf-8") == expected.read_text(encoding="utf-8")

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import xxhash
@@ -120,6 +121,7 @@ class TemplateLearner:
         # sites of a crawl have one page, and hashing is most of the cost (bounded: `_PENDING_CHARS`).
         self._pending: dict[str, tuple[str, str | None]] = {}
         self._pending_chars = 0
+        self._given: dict[str, list[int]] = {}   # hashes of waiting pages, made elsewhere (`give`)
 
     @classmethod
     def for_config(cls, cfg: BoilerplateConfig) -> TemplateLearner:
@@ -146,12 +148,24 @@ class TemplateLearner:
             a.line_hashes = line_hashes(page, a.title)
         self._count(site, page, a.line_hashes)
 
+    def waiting(self, sites: Iterable[str]) -> list[tuple[str, str, str | None]]:
+        """(site, text, title) of the unhashed first pages of these sites, for a caller that will
+        hash them elsewhere (in parallel) and `give` their hashes back before their site's next
+        page is observed."""
+        return [(site, *self._pending[site]) for site in dict.fromkeys(sites) if site in self._pending]
+
+    def give(self, site: str, hashes: list[int]) -> None:
+        """The `line_hashes` of the site's waiting first page (see `waiting`)."""
+        if site in self._pending:
+            self._given[site] = hashes
+
     def _flush(self, site: str) -> None:
         """Count a waiting first page now."""
         text, title = self._pending.pop(site)
         self._pending_chars -= len(text)
         page = text.split("\n")
-        self._count(site, page, line_hashes(page, title))
+        hashes = self._given.pop(site, None)
+        self._count(site, page, hashes if hashes is not None else line_hashes(page, title))
 
     def _count(self, site: str, page: list[str], hashes: list[int]) -> None:
         counts = self._counts.setdefault(site, Counter())
@@ -177,6 +191,7 @@ class TemplateLearner:
         while self._pending and self.min_pages <= 1:    # a site of one page can have a template then
             self._flush(next(iter(self._pending)))
         self._pending.clear()
+        self._given.clear()
         self._pending_chars = 0
         out: dict[str, SiteTemplate] = {}
         for site in sorted(self._counts):
