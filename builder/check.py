@@ -29,7 +29,7 @@ from rich.console import Console
 from rich.table import Table
 
 from builder.article import AUDIT_SCHEMA, DATA_SCHEMA, n_words
-from builder.boilerplate.templates import line_hash
+from builder.boilerplate.templates import line_hashes
 from builder.config import CheckConfig
 from builder.publish.manifest import BUILD_INFO, MANIFEST, read_manifest, sha256_file
 from builder.publish.pii import find_pii
@@ -275,8 +275,8 @@ def _boilerplate_gate(release: Path, rows: list[dict], cfg: CheckConfig) -> Gate
     for r in rows:
         site_hashes = hashes.get(r["site"])
         if site_hashes:
-            hit = next((ln for ln in r["text"].split("\n")
-                        if ln.strip() and line_hash(ln.strip(), r.get("title")) in site_hashes), None)
+            lines = [ln.strip() for ln in r["text"].split("\n") if ln.strip()]
+            hit = next((ln for ln, h in zip(lines, line_hashes(lines, r.get("title"))) if h in site_hashes), None)
             if hit is not None:
                 bad.append(f"{r['id']} ({hit.strip()[:60]!r})")
     rate = len(bad) / len(rows) if rows else 0.0
@@ -291,8 +291,8 @@ def _template_hashes(t: dict) -> set[int]:
     `hashes[i]`, and an audit without page counts has every line count."""
     pages = [h.get("pages", TEMPLATE_MIN_PAGES) for h in t.get("hashes", [])]
     out = {int(h["hash"], 16) for h, n in zip(t.get("hashes", []), pages) if n >= TEMPLATE_MIN_PAGES}
-    return out | {line_hash(x) for i, x in enumerate(t.get("lines", []))
-                  if x.strip() and (i >= len(pages) or pages[i] >= TEMPLATE_MIN_PAGES)}
+    lines = [x for i, x in enumerate(t.get("lines", [])) if x.strip() and (i >= len(pages) or pages[i] >= TEMPLATE_MIN_PAGES)]
+    return out | set(line_hashes(lines))
 
 
 def _pii_gate(rows: list[dict], cfg: CheckConfig) -> Gate:

@@ -6,7 +6,8 @@ counts (8-byte hashes), capped per site. `finalize()` keeps the hashes seen on a
 `min_pages` pages (and on enough of the site's pages) as the site's `SiteTemplate`.
 
 Masking makes a prompt that quotes the page's own title, a date, a count or a name look the same
-on every page: quoted spans, digits and the page's title are replaced by placeholders.
+on every page: quoted spans, digits and the page's title are replaced by placeholders (one
+compiled pass per page, `masking`).
 """
 from __future__ import annotations
 
@@ -18,19 +19,10 @@ from dataclasses import dataclass, field
 import xxhash
 
 from builder.article import Article
-from builder.boilerplate.columns import QUOTE_MARKS
+from builder.boilerplate.masking import mask_lines
 from builder.config import BoilerplateConfig
 
 QUOTED = re.compile(r"\"[^\"\n]{2,200}\"|“[^”\n]{2,200}”|„[^“”\n]{2,200}[“”]|»[^«\n]{2,200}«|«[^»\n]{2,200}»|‘[^’\n]{2,200}’|'[^'\n]{8,200}'")
-DIGITS = re.compile(r"\d+(?:[.,:/]\d+)*")
-# Month names in casefolded text. Case-sensitive, as that is several times faster in `re`; "ı"
-# stands beside "i" because IGNORECASE matched it there (the only difference on casefolded text).
-MONTHS = re.compile(
-    r"\b(?:jan(?:uary|uar)?|feb(?:ruary|ruar)?|m(?:ar(?:ch)?|ärz)|apr(?:[iı]l)?|ma[iıy]|jun[eiı]?|jul[iıy]?|aug(?:ust)?|"
-    r"sep(?:t(?:ember)?)?|o[ck]t(?:ober)?|nov(?:ember)?|de[cz](?:ember)?)\b\.?")
-_WORD = re.compile(r"\w+")
-_QUOTE_CHARS = re.compile(f"[{re.escape(QUOTE_MARKS)}]")
-_OWN_WORDS = 4                   # words a line must keep besides masked quotes/titles
 _MAX_HASHES_PER_SITE = 200_000   # bounded memory: beyond this, hashes seen once are pruned
 _REPEAT_SHARE = 0.5              # a page with this share of its prose already seen on its site is a repeat
 _PROSE_WORDS = 12                # a line of this many words is prose for that test
@@ -47,21 +39,14 @@ def mask(line: str, title: str | None = None) -> str:
 
 def masks(lines: list[str], title: str | None = None) -> list[str]:
     """`mask` of each line of a page: one casefold and title replacement for the page (a title
-    with a line break is in no line), the regular expressions only on the lines they can change."""
+    with a line break is in no line), then one compiled pass (`masking`)."""
     if not lines:
         return []
     plain = "\n".join(lines).casefold()
     masked = plain
     if title and len(title) >= 8 and "\n" not in title.casefold():
         masked = masked.replace(title.casefold(), "\u2036T\u2036")
-    out = plain.split("\n")
-    if masked != plain or _QUOTE_CHARS.search(masked):
-        quote, search = QUOTED.sub, _QUOTE_CHARS.search
-        out = [m if m != s and len(_WORD.findall(m)) - m.count("\u2036") // 2 >= _OWN_WORDS else s
-               for s, m in zip(out, (quote("\u2036Q\u2036", m) if search(m) else m for m in masked.split("\n")))]
-    # Dates: month names only vary next to numbers.
-    digits = DIGITS.search
-    return [DIGITS.sub("0", MONTHS.sub("\u2036M\u2036", s)) if digits(s) else s for s in out]
+    return mask_lines(plain, masked)
 
 
 def line_hash(line: str, title: str | None = None) -> int:
