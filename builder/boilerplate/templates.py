@@ -153,20 +153,22 @@ class TemplateLearner:
         self._count(site, page, hashes if hashes is not None else line_hashes(page, title))
 
     def _count(self, site: str, page: list[str], hashes: list[int]) -> None:
+        if len(page) != len(hashes):
+            raise ValueError("template count: one hash per line expected")
         counts = self._counts.setdefault(site, Counter())
         examples = self._examples.setdefault(site, {})
-        lines: dict[int, str] = {}
-        for line, h in zip(page, hashes, strict=True):
-            if line:
-                lines.setdefault(h, line)
-        if _is_repeat([(len(line), counts[h] > 0) for h, line in lines.items()
+        # each hash once per page, with the first line that has it (built backwards: the first wins)
+        lines = dict(zip(reversed(hashes), reversed(page)))
+        if "" in page:
+            lines.pop(hashes[page.index("")], None)     # blank lines count for nothing
+        before = lines.keys() & counts.keys()           # seen on an earlier page of the site
+        if _is_repeat([(len(line), h in before) for h, line in lines.items()
                        if line.count(" ") >= _PROSE_WORDS - 1]):
             return
         self._pages[site] += 1
-        for h, line in lines.items():
-            counts[h] += 1
-            if h not in examples and counts[h] >= 2:
-                examples[h] = line
+        counts.update(lines.keys())
+        for h in before - examples.keys():
+            examples[h] = lines[h]
         if len(counts) > _MAX_HASHES_PER_SITE:
             for h in [h for h, n in counts.items() if n < 2]:
                 del counts[h]
