@@ -7,6 +7,7 @@ Both are computed for a batch of pages at once, on word ids (row numbers of the 
 from __future__ import annotations
 
 from functools import lru_cache
+from itertools import chain
 
 import justext
 import numpy as np
@@ -21,15 +22,15 @@ def _index() -> tuple[dict[str, int], np.ndarray]:
     """Every stop word of every language (casefolded) -> its id, and an (ids + 1) x languages
     membership matrix whose last row (id -1: not a stop word) is empty. Languages are numbered
     alphabetically."""
-    rows: dict[str, int] = {}
-    member: list[tuple[int, int]] = []
+    # Built with C-level dict and map calls: a Python loop over the 178,000 words took 0.45 s in
+    # every process that cleans.
     langs = sorted(justext.get_stoplists())
-    for j, lang in enumerate(langs):
-        for w in justext.get_stoplist(lang):
-            member.append((rows.setdefault(w.casefold(), len(rows)), j))
+    lists = [[w.casefold() for w in justext.get_stoplist(lang)] for lang in langs]
+    words = list(chain.from_iterable(lists))
+    rows = dict(zip(dict.fromkeys(words), range(len(words))))
     matrix = np.zeros((len(rows) + 1, len(langs)), dtype=bool)
-    r, c = zip(*member)
-    matrix[list(r), list(c)] = True
+    matrix[np.fromiter(map(rows.__getitem__, words), dtype=np.int64, count=len(words)),
+           np.repeat(np.arange(len(langs)), [len(x) for x in lists])] = True
     return rows, matrix
 
 
