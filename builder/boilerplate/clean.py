@@ -92,7 +92,7 @@ def _finish(a: Article, lines: list[str], counts: list[int] | None, verdict: lis
         removed += [l for l, v in zip(lines, verdict) if v and v.startswith("template:") and QUOTED.search(l)]
         furniture = {i for i, v in enumerate(verdict)
                      if v and v not in ("rule:before_main", "rule:after_main", "rule:link_bullet")}
-        title, at = find_title(lines, main_start, removed, furniture)
+        title, at = find_title(lines, main_start, removed, furniture, keys)
         if title and _ENTITY.search(title):
             title = html.unescape(title)    # a page that escaped its headline twice ("&#x26;" for "&")
         if at is not None:

@@ -61,10 +61,13 @@ def _words(line: str) -> int:
 
 
 def _headline_like(line: str) -> bool:
-    if line.startswith(("- ", "* ", "|")) or line.endswith((",", ";", "。", "，", "；", "।", "۔", "။", "។")) or (
-            line.endswith(".") and not ABBREVIATION.search(line)):
-        return False
-    return 2 <= _words(line) <= _MAX_WORDS
+    return _headline_shape(line) and 2 <= _words(line) <= _MAX_WORDS
+
+
+def _headline_shape(line: str) -> bool:
+    """The cheap part of `_headline_like`: no list marker, no sentence or clause end."""
+    return not (line.startswith(("- ", "* ", "|")) or line.endswith((",", ";", "。", "，", "；", "।", "۔", "။", "។")) or (
+        line.endswith(".") and not ABBREVIATION.search(line)))
 
 
 def _content(s: str) -> list[str]:
@@ -74,10 +77,11 @@ def _content(s: str) -> list[str]:
 
 
 def find_title(lines: list[str], main_start: int, removed: list[str],
-               furniture: set[int] = frozenset()) -> tuple[str | None, int | None]:
+               furniture: set[int] = frozenset(), keys: list[str] | None = None) -> tuple[str | None, int | None]:
     """(title, index of the line that holds it or None) for a page given as lines.
 
-    `furniture` holds indices of lines a specific rule removed (bylines, dates, menus): never titles."""
+    `furniture` holds indices of lines a specific rule removed (bylines, dates, menus): never titles.
+    `keys`: each line casefolded with its spaces collapsed (`Batch.keys`), or None to make them here."""
     # Lines below the main text's first `_AFTER` are never looked at: only the first line may lie there.
     near = range(min(len(lines), main_start + _AFTER + 1))
     idx = [i for i in near if lines[i] and i not in furniture] or [
@@ -98,7 +102,7 @@ def find_title(lines: list[str], main_start: int, removed: list[str],
                 s == first_sq or (first_sq.startswith(s) and SEPARATOR.match(first_sq[len(s):] + " x"))):
             return lines[i], i
     # 2. the best-scored headline-like line around the start of the main text
-    at = _best_candidate(lines, idx, first_i, main_start, furniture)
+    at = _best_candidate(lines, idx, first_i, main_start, furniture, keys)
     if at is not None:
         head = _strip_site(first)
         # The <title>'s headline but for its quotes or a space inside a word: keep the <title>'s
@@ -142,7 +146,7 @@ def _strip_site(line: str) -> str:
 
 
 def _best_candidate(lines: list[str], idx: list[int], first_i: int, main_start: int,
-                    furniture: set[int]) -> int | None:
+                    furniture: set[int], keys: list[str] | None = None) -> int | None:
     """Index of the line most like the page's headline, or None when no line has enough evidence.
 
     The headline shares its words with the first line (the <title>), stands alone in its block,
@@ -151,19 +155,20 @@ def _best_candidate(lines: list[str], idx: list[int], first_i: int, main_start: 
     lo = max(first_i + 1, main_start - _LOOKBACK)
     hi = min(len(lines), main_start + _AFTER + 1)
     window = [i for i in idx if lo <= i < hi]
-    squashed = {i: _squash(lines[i]) for i in window}
-    crumbs = [o for o in squashed.values() if SEPARATOR.search(o)]
+    squashed = {i: keys[i] for i in window} if keys is not None else {i: _squash(lines[i]) for i in window}
+    crumbs: list[str] | None = None     # the window's lines with a separator, once a candidate needs them
     first_words = set(_content(_squash(lines[first_i])))
     head_words = set(_content(_squash(_strip_site(lines[first_i]))))
     best, best_score = None, _MIN_SCORE
     before = [i for i in window if i < main_start]
     for i in window:
         line = lines[i]
-        if not _headline_like(line):
+        if not _headline_shape(line):
             continue
         s = squashed[i]
         w = WORD.findall(s)
-        if len(w) < 2:
+        # (a line without a word of the first line fails the `shared` test below)
+        if len(w) < 2 or first_words.isdisjoint(w) or not 2 <= _words(line) <= _MAX_WORDS:
             continue
         content = _content(s) or w
         shared = sum(x in first_words for x in content) / len(content)
@@ -175,9 +180,13 @@ def _best_candidate(lines: list[str], idx: list[int], first_i: int, main_start: 
         if len(w) < 3:
             score -= _W_SHORT
         # printed twice near the text, or closing a breadcrumb ("Home / Section / Headline")
-        if any(squashed.get(j) == s for j in range(i - _REPEAT_NEAR, i + _REPEAT_NEAR + 1) if j != i) or any(
-                o != s and o.endswith(s) and SEPARATOR.search(o[:len(o) - len(s)] + "x") for o in crumbs):
+        if any(squashed.get(j) == s for j in range(i - _REPEAT_NEAR, i + _REPEAT_NEAR + 1) if j != i):
             score += _W_REPEAT
+        else:
+            if crumbs is None:
+                crumbs = [o for o in squashed.values() if SEPARATOR.search(o)]
+            if any(o != s and o.endswith(s) and SEPARATOR.search(o[:len(o) - len(s)] + "x") for o in crumbs):
+                score += _W_REPEAT
         prev_l = lines[i - 1] if i > 0 else ""
         next_l = lines[i + 1] if i + 1 < len(lines) else ""
         run = sum(1 for n in (prev_l, next_l) if n and _headline_like(n) and _words(n) >= 2
