@@ -98,10 +98,10 @@ def _clean_batch(batch: list[Article]) -> list[Article]:
     boilerplate (all pages of the batch at once), dateline, filters."""
     cfg, cleaner, explain = _PASS["cfg"], _PASS["cleaner"], _PASS["explain"]
     if cleaner is not None:
-        cleaner.apply_many(batch, [_PASS["templates"].get(a.site or "") for a in batch])
+        # removed lines are as large as the kept text: made only when someone will read them
+        cleaner.apply_many(batch, [_PASS["templates"].get(a.site or "") for a in batch],
+                           keep_removed=lambda a: _explains(explain, a.id))
     for a in batch:
-        if cleaner is not None and not _explains(explain, a.id):
-            a.removed = []  # as large as the kept text: hold it only when someone will read it
         _finish(a, cfg)
     filters.apply_filters(batch, cfg.filters)
     return batch

@@ -8,6 +8,7 @@ from __future__ import annotations
 import html
 import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from itertools import pairwise
 
@@ -44,10 +45,13 @@ class Cleaner:
         """Clean one alive article in place (text, title, removed)."""
         self.apply_many([a], [template])
 
-    def apply_many(self, articles: list[Article], templates: list[SiteTemplate | None]) -> None:
+    def apply_many(self, articles: list[Article], templates: list[SiteTemplate | None],
+                   keep_removed: Callable[[Article], bool] | None = None) -> None:
         """`apply` to each article with its site's template (a parallel list): the same result,
         but the single-page features of all pages are computed in one pass over their lines,
-        which is several times faster than page by page from a few dozen pages on."""
+        which is several times faster than page by page from a few dozen pages on.
+        `keep_removed`: which articles get their removed lines in `a.removed` (None: all); the
+        others get an empty list (a build reads them only to explain a document)."""
         work = []
         for a, template in zip(articles, templates, strict=True):
             if not a.alive:
@@ -79,17 +83,18 @@ class Cleaner:
         verdicts = iter(classify_many(batch, self.params, [pre for _, _, single, pre, *_ in pages if single]))
         for a, lines, single, pre, counts, title, keys in pages:
             verdict, main_start = next(verdicts) if single else (pre, 0)
-            _finish(a, lines, counts, verdict, main_start, title, keys)
+            _finish(a, lines, counts, verdict, main_start, title, keys, keep_removed is None or keep_removed(a))
 
 
 def _finish(a: Article, lines: list[str], counts: list[int] | None, verdict: list[str | None], main_start: int,
-            title: str | None, keys: list[str] | None = None) -> None:
+            title: str | None, keys: list[str] | None = None, keep_removed: bool = True) -> None:
     """Find the title if the input gave none, drop its copies; set text, title and removed.
     `keys`: the lines' comparison keys (`Batch.keys`), or None to make them here."""
     if not title:
-        # A template line that quotes something page-specific quotes the page's title.
-        removed = [l for l, v in zip(lines, verdict) if l and v]
-        removed += [l for l, v in zip(lines, verdict) if v and v.startswith("template:") and QUOTED.search(l)]
+        def removed() -> list[str]:
+            # A template line that quotes something page-specific quotes the page's title.
+            return ([l for l, v in zip(lines, verdict) if l and v]
+                    + [l for l, v in zip(lines, verdict) if v and v.startswith("template:") and QUOTED.search(l)])
         furniture = {i for i, v in enumerate(verdict)
                      if v and v not in ("rule:before_main", "rule:after_main", "rule:link_bullet")}
         title, at = find_title(lines, main_start, removed, furniture, keys)
@@ -101,7 +106,7 @@ def _finish(a: Article, lines: list[str], counts: list[int] | None, verdict: lis
         _drop_title_lines(lines, verdict, title, main_start)
     _drop_repeated_blocks(lines, counts, verdict, keys)
     a.title = title
-    a.removed = [(l, v) for l, v in zip(lines, verdict) if l and v]
+    a.removed = [(l, v) for l, v in zip(lines, verdict) if l and v] if keep_removed else []
     a.text = "\n\n".join(l for l, v in zip(lines, verdict) if l and not v)
 
 
@@ -197,12 +202,14 @@ def learn_templates(articles: list[Article], cleaner: Cleaner) -> dict[str, Site
     return learner.finalize()
 
 
-def clean_corpus(articles: list[Article], cfg: BoilerplateConfig) -> dict[str, dict]:
-    """Learn every site's template from the alive articles, clean them in place; {site: template} for the audit."""
+def clean_corpus(articles: list[Article], cfg: BoilerplateConfig,
+                 keep_removed: Callable[[Article], bool] | None = None) -> dict[str, dict]:
+    """Learn every site's template from the alive articles, clean them in place; {site: template}
+    for the audit. `keep_removed`: as in `Cleaner.apply_many`."""
     cleaner = Cleaner(cfg)
     alive = [a for a in articles if a.alive]
     templates = learn_templates(alive, cleaner) if cfg.learn_templates else {}
     for start in range(0, len(alive), _BATCH):
         batch = alive[start:start + _BATCH]
-        cleaner.apply_many(batch, [templates.get(a.site or "") for a in batch])
+        cleaner.apply_many(batch, [templates.get(a.site or "") for a in batch], keep_removed)
     return {site: t.to_dict() for site, t in templates.items() if t.lines}

@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from collections import Counter
+from collections.abc import Callable
 
 from builder.boilerplate.templates import QUOTED
 from builder.normalize import UNSPACED
@@ -76,10 +77,11 @@ def _content(s: str) -> list[str]:
     return [w for w in WORD.findall(s) if len(w) >= _CONTENT_CHARS or w.isdigit()]
 
 
-def find_title(lines: list[str], main_start: int, removed: list[str],
+def find_title(lines: list[str], main_start: int, removed: list[str] | Callable[[], list[str]],
                furniture: set[int] = frozenset(), keys: list[str] | None = None) -> tuple[str | None, int | None]:
     """(title, index of the line that holds it or None) for a page given as lines.
 
+    `removed`: the page's removed lines (or a function that lists them, called only when needed).
     `furniture` holds indices of lines a specific rule removed (bylines, dates, menus): never titles.
     `keys`: each line casefolded with its spaces collapsed (`Batch.keys`), or None to make them here."""
     # Lines below the main text's first `_AFTER` are never looked at: only the first line may lie there.
@@ -112,7 +114,8 @@ def find_title(lines: list[str], main_start: int, removed: list[str],
             len(h) >= 8 and line.startswith(h) and SEPARATOR.match(line[len(h):] + " x") is not None)
         return (head if same else lines[at]), at
     # 3. a span the boilerplate quotes more than once
-    quoted = Counter(q[1:-1].strip() for line in removed for q in QUOTED.findall(line))
+    quoted = Counter(q[1:-1].strip() for line in (removed() if callable(removed) else removed)
+                     for q in QUOTED.findall(line))
     for q, n in quoted.most_common(3):
         if n >= 2 and 2 <= _words(q) <= _MAX_WORDS:
             return q, None
