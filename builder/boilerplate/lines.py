@@ -225,9 +225,12 @@ def _judge(lines: list[str], fold_lines: list[str], col: pa.Array, tokens: pa.Ar
     patterns = rules.screen.patterns(col, lines, bullet, judged)
     flagged = np.flatnonzero((rules.screen.words(tokens, codes, parent, n, p.soft_scale) | patterns) & judged)
     verdicts = {}
+    scale, remembered = p.soft_scale, rules.remembered
     for i, pats, item in zip(flagged.tolist(), patterns[flagged].tolist(), bullet[flagged].tolist()):
         line = lines[i]
-        verdicts[i] = rules.judge(line[2:] if item else line, words(fold_lines[i]), p.soft_scale, line, pats)
+        # menus and prompts recur: their tokens are taken only for a line not judged before
+        verdicts[i] = remembered(line, scale) or rules.judge(line[2:] if item else line, words(fold_lines[i]),
+                                                             scale, line, pats)
     return verdicts
 
 

@@ -122,6 +122,7 @@ class Rules:
     top_words: int                         # the largest word limit of any rule
     any_start: tuple[tuple[int, re.Pattern | None, re.Pattern | None], ...]  # (word limit, lowercased and case-sensitive `starts` admitting it)
     scan_rules: tuple[int, ...]            # rules with `ends` or `patterns`
+    start_rules: tuple[tuple[int, re.Pattern, bool], ...]  # (index, `starts`, lowercased) of the rules with `starts`
     any_scan: tuple[re.Pattern | None, ...]  # all lowercased / case-sensitive `ends`, then `patterns`: one pre-test each
     screen: _Screen                        # the same, over a column of lines at once
     # Verdicts of lines seen before: menus, footers and prompts recur across a site's pages.
@@ -165,6 +166,10 @@ class Rules:
             verdict = self.memo[key] = self._judge(line, tokens, scale, patterns)
         return verdict
 
+    def remembered(self, source: str, scale: float) -> tuple[str | None, str | None, str | None] | None:
+        """The `judge` verdict of `source` at `scale` if it was judged before (and is still remembered)."""
+        return self.memo.get((source, scale))
+
     def _judge(self, line: str, tokens: list[str], scale: float,
                patterns: bool = True) -> tuple[str | None, str | None, str | None]:
         n = len(tokens)
@@ -207,8 +212,7 @@ class Rules:
         low = line.lower()
         ci, cs = next(((a, b) for limit, a, b in self.any_start if n <= limit), (None, None))
         if (ci is not None and ci.match(low)) or (cs is not None and cs.match(line)):
-            hit.update(i for i, r in enumerate(self.rules)
-                       if r.starts is not None and r.starts.match(low if r.lower else line))
+            hit.update(i for i, rx, lower in self.start_rules if rx.match(low if lower else line))
         lo_end, cs_end, lo_pat, cs_pat = self.any_scan
         if not ((lo_end is not None and lo_end.search(low[-_TAIL:])) or (cs_end is not None and cs_end.search(line[-_TAIL:]))
                 or (lo_pat is not None and lo_pat.search(low)) or (cs_pat is not None and cs_pat.search(line))):
@@ -324,6 +328,7 @@ def _compile(rules: dict, where: str) -> Rules:
                  frozenset(w.split()[0] for w in words), frozenset(w.split()[0] for w in words if " " in w),
                  max((r.max_words for r in compiled), default=0),
                  tuple(any_start), tuple(i for i, r in enumerate(compiled) if r.ends is not None or r.patterns is not None),
+                 tuple((i, r.starts, r.lower) for i, r in enumerate(compiled) if r.starts is not None),
                  any_scan, _screen(rules, compiled, where, words, last_words))
 
 
