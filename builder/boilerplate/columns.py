@@ -112,6 +112,7 @@ def _split_words(points, raw, word, mark, facts_of):
     count = out = pos = line = 0
     base = was = False                    # the last non-mark's state; the previous character's
     prev = 10                             # the previous character (a line starts after a break)
+    f = 0                                 # the current line's facts (written at its end)
     for i in range(len(points)):
         c = points[i]
         size = 1 if c < 0x80 else 2 if c < 0x800 else 3 if c < 0x10000 else 4
@@ -124,23 +125,27 @@ def _split_words(points, raw, word, mark, facts_of):
                 offsets[count] = out
                 line_of[count] = line
                 count += 1
-            values[out:out + size] = raw[pos:pos + size]
+            for k in range(size):         # (a loop: a slice copy per character costs more)
+                values[out + k] = raw[pos + k]
             out += size
         if c == 10:
             if prev == 32:
-                facts[line] |= SPACED     # a space at the end
+                f |= SPACED               # a space at the end
+            facts[line] = f
+            f = 0
             line += 1
         else:
-            facts[line] |= facts_of[c]
+            f |= facts_of[c]
             if c == 32 and (prev == 32 or prev == 10):
-                facts[line] |= SPACED     # two in a row, or one at the start
+                f |= SPACED               # two in a row, or one at the start
             elif c == 47 and prev == 60:
-                facts[line] |= CLOSING_TAG
+                f |= CLOSING_TAG
         was = inside
         prev = c
         pos += size
     if prev == 32:
-        facts[line] |= SPACED
+        f |= SPACED
+    facts[line] = f
     offsets[count] = out
     return offsets[:count + 1], values[:out], line_of[:count], facts
 
