@@ -23,8 +23,8 @@ from builder.article import Article
 from builder.boilerplate import Cleaner, SiteTemplate, TemplateLearner, clean_corpus, learn_templates
 from builder.boilerplate import lines as L
 from builder.boilerplate import templates
-from builder.boilerplate.columns import (CLOSING_TAG, QUOTE, QUOTE_MARKS, SPACE, SPACED, UNPUNCTUATED, UNSPACED, WIDE,
-                                         _members, column, matches, scan, screen, tokens, words)
+from builder.boilerplate.columns import (CLOSING_TAG, END_MARKS, ENDS, QUOTE, QUOTE_MARKS, SPACE, SPACED, UNPUNCTUATED,
+                                         UNSPACED, WIDE, _members, column, empty, matches, scan, screen, tokens, words)
 from builder.boilerplate.rules import load_rules
 from builder.boilerplate.stopwords import STOP_SAMPLE
 from builder.boilerplate.templates import QUOTED, line_hash, line_hashes, mask, masks
@@ -905,7 +905,7 @@ def test_batch_keys_are_the_lines_casefolded_with_spaces_collapsed(page):
 
 
 @settings(max_examples=80, deadline=None)
-@given(st.lists(st.text(alphabet=" a\tß\u00a0\u3000\x1c\u2028\"“„»«‘'</>xΣ橋のไ\u10a0\u0130\u0149ǅ", max_size=14), max_size=8))
+@given(st.lists(st.text(alphabet=" a\tß\u00a0\u3000\x1c\u2028\"“„»«‘'</>xΣ橋のไ\u10a0\u0130\u0149ǅ.…)。", max_size=14), max_size=8))
 def test_line_facts_of_the_word_pass_mean_what_they_say(page):
     lines = [l.replace("\n", " ") for l in page] or [""]
     _, _, facts = scan("\n".join(lines).casefold())      # as the features call it: on casefolded text
@@ -915,6 +915,16 @@ def test_line_facts_of_the_word_pass_mean_what_they_say(page):
         assert bool(f & QUOTE) == any(q in line for q in QUOTE_MARKS)
         assert bool(f & CLOSING_TAG) == ("</" in line)
         assert bool(f & WIDE) or not has_script
+        assert bool(f & ENDS) == (line[-1:] in tuple(END_MARKS))
+    assert empty(column("\n".join(lines))).tolist() == [not line for line in lines]
+    assert empty(column("\n".join(lines)).slice(1)).tolist() == [not line for line in lines[1:]]
+
+
+def test_no_character_casefolds_to_or_from_a_line_end_mark():
+    # the ENDS fact is read on casefolded text but speaks of the line as printed
+    for c in range(0x110000):
+        ch = chr(c)
+        assert (ch in END_MARKS) == (ch.casefold()[-1:] in tuple(END_MARKS))
 
 
 def test_scripts_without_spaces_or_stops_lie_where_the_word_pass_looks_for_them():

@@ -63,7 +63,12 @@ SPACED = 1     # `" ".join(line.split())` would change it: a space other than " 
 QUOTE = 2      # holds a quotation mark of `QUOTE_MARKS`
 CLOSING_TAG = 4   # holds "</"
 WIDE = 8       # holds a character of U+0E00-U+1FFF or from U+2E80 on: all of `UNSPACED` and `UNPUNCTUATED` lie there
+ENDS = 16      # its last character is one of `END_MARKS` (said of the line's end only)
 QUOTE_MARKS = "\"“„»«‘'"
+# Sentence ends: Latin and CJK stops, the Devanagari danda, the Urdu and Armenian full stops, the
+# Arabic question mark, and the full stops of Ethiopic, Khmer, Myanmar and Tibetan.
+STOPS = ".!?。！？।॥۔؟։።។။།"
+END_MARKS = STOPS + "…:;\"”’'»«)]"    # what ends a punctuated line (no letter casefolds to one)
 
 
 def tokens(text: str) -> tuple[pa.LargeStringArray, np.ndarray]:
@@ -74,8 +79,8 @@ def tokens(text: str) -> tuple[pa.LargeStringArray, np.ndarray]:
 
 
 def scan(text: str) -> tuple[pa.LargeStringArray, np.ndarray, np.ndarray]:
-    """`tokens`, and per line its facts (bits `SPACED`, `QUOTE`, `CLOSING_TAG`, `WIDE`): one compiled
-    pass over the code points with the `\\w`/mark tables. Casefolding `text` first changes no fact."""
+    """`tokens`, and per line its facts (bits `SPACED`, `QUOTE`, `CLOSING_TAG`, `WIDE`, `ENDS`): one
+    compiled pass over the code points with the `\\w`/mark tables. Casefolding `text` first changes no fact."""
     word, mark = _members()
     if text.isascii():
         points = raw = np.frombuffer(text.encode("ascii"), dtype=np.uint8)
@@ -89,8 +94,10 @@ def scan(text: str) -> tuple[pa.LargeStringArray, np.ndarray, np.ndarray]:
 
 @lru_cache(maxsize=1)
 def _facts() -> np.ndarray:
-    """Per code point, the fact bits it gives its line by itself (SPACED, QUOTE, WIDE)."""
+    """Per code point, the fact bits it gives its line by itself (SPACED, QUOTE, WIDE), and ENDS
+    for the characters that give it as a line's last."""
     table = np.zeros(codepoints.SIZE, dtype=np.uint8)
+    table[[ord(c) for c in END_MARKS]] |= ENDS
     table[codepoints.table(r"\s")] |= SPACED
     table[[ord(" "), ord("\n")]] &= ~np.uint8(SPACED)
     table[[ord(q) for q in QUOTE_MARKS]] |= QUOTE
@@ -131,11 +138,11 @@ def _split_words(points, raw, word, mark, facts_of):
         if c == 10:
             if prev == 32:
                 f |= SPACED               # a space at the end
-            facts[line] = f
+            facts[line] = f | (facts_of[prev] & ENDS)
             f = 0
             line += 1
         else:
-            f |= facts_of[c]
+            f |= facts_of[c] & ~ENDS
             if c == 32 and (prev == 32 or prev == 10):
                 f |= SPACED               # two in a row, or one at the start
             elif c == 47 and prev == 60:
@@ -145,7 +152,7 @@ def _split_words(points, raw, word, mark, facts_of):
         pos += size
     if prev == 32:
         f |= SPACED
-    facts[line] = f
+    facts[line] = f | (facts_of[prev] & ENDS)
     offsets[count] = out
     return offsets[:count + 1], values[:out], line_of[:count], facts
 
@@ -193,6 +200,12 @@ def _matching(col: pa.Array, pattern: str, within: np.ndarray | None) -> np.ndar
         return np.flatnonzero(matches(col, pattern))
     where = np.flatnonzero(within)
     return where[matches(col.take(pa.array(where)), pattern)] if len(where) else where
+
+
+def empty(col: pa.LargeStringArray) -> np.ndarray:
+    """Per line of a column (no nulls): is it the empty string? Read from its offsets."""
+    offsets = np.frombuffer(col.buffers()[1], dtype=np.int64)[col.offset:col.offset + len(col) + 1]
+    return offsets[1:] == offsets[:-1]
 
 
 def column(text: str) -> pa.LargeStringArray:

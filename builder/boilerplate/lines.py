@@ -26,8 +26,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from builder.boilerplate.columns import (CLOSING_TAG, QUOTE, SPACE, SPACED, WIDE, column, matches, scan, unpunctuated,
-                                         unspaced_words, words)
+from builder.boilerplate.columns import (CLOSING_TAG, END_MARKS, ENDS, QUOTE, SPACE, SPACED, STOPS, WIDE, column, empty,
+                                         matches, scan, unpunctuated, unspaced_words, words)
 from builder.boilerplate.locate import (AFTER, BEFORE, BOX, KEEP, LINK_BULLET, LINK_LIST, PRE, RULE, WORD_LIST,
                                         Cols, CutRules, classify_pages)
 from builder.boilerplate.rules import Rules
@@ -37,10 +37,8 @@ from builder.boilerplate.templates import QUOTED
 BULLET = re.compile(r"^(?:[-*•·▪►»›]|\d{1,2}[.)])\s")
 _PROMPT_WORDS = 5   # a quoted span this long, quoted twice on a page (once by furniture), is a title quoted by prompts
 _PROMPT_MAX = 60    # ... by lines of at most this many words
-# Sentence ends: Latin and CJK stops, the Devanagari danda, the Urdu and Armenian full stops, the
-# Arabic question mark, and the full stops of Ethiopic, Khmer, Myanmar and Tibetan.
-_STOPS = ".!?。！？।॥۔؟։።។။།"
-END_CHARS = frozenset(_STOPS + "…:;\"”’'»«)]")
+_STOPS = STOPS
+END_CHARS = frozenset(END_MARKS)
 MARKUP = re.compile(r"</?(?:p|h[1-6]|a|div|span|img|br|strong|em|li|ul|ol|figure|iframe|script)\b[^<>]*>", re.I)
 SENTENCE_INSIDE = re.compile(f"[{_STOPS}][\"”’»)]?\\s+\\S")
 # The same tests in RE2, for a column of lines (`columns.SPACE` is Python's \s); a bullet's first character.
@@ -144,8 +142,8 @@ def batch_features(pages: list[list[str]], rules: Rules, p: Params) -> Batch:
     lines = list(chain.from_iterable(pages))
     starts = np.cumsum([0] + [len(x) for x in pages])
     if not lines:
-        empty = np.zeros(0, dtype=bool)
-        cols = Cols(empty, empty.astype(np.int64), empty.astype(float), *[empty] * 8, empty.astype(np.int64))
+        none = np.zeros(0, dtype=bool)
+        cols = Cols(none, none.astype(np.int64), none.astype(float), *[none] * 8, none.astype(np.int64))
         return Batch(lines, starts, cols, [], [], _cut_rules([], rules), [])
     text = "\n".join(lines)
     folded = text.casefold()     # one casefold for all: it never makes or removes a line break
@@ -186,9 +184,8 @@ def batch_features(pages: list[list[str]], rules: Rules, p: Params) -> Batch:
     for on_page in np.split(quoted, np.flatnonzero(np.diff(page[quoted])) + 1):
         _mark_prompts([(i, [q[1:-1].strip().casefold() for q in QUOTED.findall(lines[i])]) for i in on_page.tolist()],
                       soft)
-    blank = pc.equal(pc.binary_length(col), 0).to_numpy(zero_copy_only=False)
-    last = pc.utf8_slice_codeunits(col, -1)
-    menu = ~prose & ~table & (n <= p.menu_words) & ~pc.is_in(last, value_set=_end_set()).to_numpy(zero_copy_only=False)
+    blank = empty(col)
+    menu = ~prose & ~table & (n <= p.menu_words) & ~(facts & ENDS).astype(bool)
     cols = Cols(blank, n.astype(np.int64), stop.astype(float), prose, bullet, np.array([r is not None for r in rule], dtype=bool),
                 np.array(soft), table, _repeated(col, page), listing, menu, cut)
     keys = fold_lines
@@ -297,12 +294,6 @@ def classify_many(b: Batch, p: Params, pres: list[list[str | None] | None]) -> l
     for i, x in zip(named.tolist(), code[named].tolist()):
         reasons[i] = earlier[i] if x == PRE else f"rule:{b.rule[i] if x == RULE else b.cut_names[box[i]]}"
     return [(reasons[a:z], s) for (a, z), s in zip(pairwise(b.starts.tolist()), start.tolist())]
-
-
-@lru_cache(maxsize=1)
-def _end_set() -> pa.Array:
-    """END_CHARS as an Arrow set (made on first use: building an Arrow array imports pandas)."""
-    return pa.array(sorted(END_CHARS))
 
 
 @lru_cache(maxsize=8)
