@@ -22,7 +22,7 @@ from builder import codepoints
 from builder.article import Article
 from builder.boilerplate import Cleaner, SiteTemplate, TemplateLearner, clean_corpus, learn_templates
 from builder.boilerplate import lines as L
-from builder.boilerplate import templates
+from builder.boilerplate import stopwords, templates
 from builder.boilerplate.columns import (CLOSING_TAG, END_MARKS, ENDS, QUOTE, QUOTE_MARKS, SPACE, SPACED, UNPUNCTUATED,
                                          UNSPACED, WIDE, _members, column, empty, matches, scan, screen, tokens, words)
 from builder.boilerplate.rules import load_rules
@@ -1030,3 +1030,13 @@ def test_mark_table_covers_every_code_point():
     every = np.fromiter((unicodedata.category(chr(i))[0] == "M" for i in range(codepoints.SIZE)),
                         dtype=bool, count=codepoints.SIZE)
     assert (codepoints.marks() == every).all()
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.one_of(st.text(alphabet="aeinrstuäößéıкто的 ", max_size=8), st.sampled_from(sorted(stopwords._index()[0])[:2000])),
+                max_size=60))
+def test_stop_word_ids_from_the_compiled_table_equal_the_dictionary(words):
+    rows = stopwords._index()[0]
+    encoded = pa.array(words, pa.large_string()).dictionary_encode()
+    assert stopwords.word_ids(encoded).tolist() == [rows.get(w, -1) for w in words]
+    assert stopwords.word_ids(encoded.slice(1)).tolist() == [rows.get(w, -1) for w in words[1:]]
