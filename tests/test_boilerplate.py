@@ -24,7 +24,8 @@ from builder.boilerplate import Cleaner, SiteTemplate, TemplateLearner, clean_co
 from builder.boilerplate import lines as L
 from builder.boilerplate import stopwords, templates
 from builder.boilerplate.columns import (CLOSING_TAG, END_MARKS, ENDS, QUOTE, QUOTE_MARKS, SPACE, SPACED, UNPUNCTUATED,
-                                         UNSPACED, WIDE, _members, column, empty, matches, scan, screen, tokens, words)
+                                         UNSPACED, WIDE, _members, casefold, column, empty, matches, scan, screen, tokens,
+                                         words)
 from builder.boilerplate.rules import load_rules
 from builder.boilerplate.stopwords import STOP_SAMPLE
 from builder.boilerplate.templates import QUOTED, line_hash, line_hashes, mask, masks
@@ -1040,3 +1041,18 @@ def test_stop_word_ids_from_the_compiled_table_equal_the_dictionary(words):
     encoded = pa.array(words, pa.large_string()).dictionary_encode()
     assert stopwords.word_ids(encoded).tolist() == [rows.get(w, -1) for w in words]
     assert stopwords.word_ids(encoded.slice(1)).tolist() == [rows.get(w, -1) for w in words[1:]]
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.text(alphabet=st.characters(codec="utf-8", exclude_categories=["Cs"]) | st.sampled_from("İΣσςßẞﬁǅ\u0345\n "),
+               max_size=60))
+def test_compiled_casefold_is_pythons(text):
+    folded, points = casefold(text)
+    assert folded == text.casefold()
+    assert "".join(map(chr, points.tolist())) == folded
+    assert scan(folded, points)[0].to_pylist() == scan(folded)[0].to_pylist()
+
+
+def test_no_character_beyond_the_fold_table_changes_under_casefold():
+    from builder.boilerplate.columns import _FOLDED_BELOW
+    assert all(chr(c).casefold() == chr(c) for c in range(_FOLDED_BELOW, 0x110000))

@@ -26,8 +26,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from builder.boilerplate.columns import (CLOSING_TAG, END_MARKS, ENDS, QUOTE, SPACE, SPACED, STOPS, WIDE, column, empty,
-                                         matches, scan, unpunctuated, unspaced_words, words)
+from builder.boilerplate.columns import (CLOSING_TAG, END_MARKS, ENDS, QUOTE, SPACE, SPACED, STOPS, WIDE, casefold, column,
+                                         empty, matches, scan, unpunctuated, unspaced_words, words)
 from builder.boilerplate.locate import (AFTER, BEFORE, BOX, KEEP, LINK_BULLET, LINK_LIST, PRE, RULE, WORD_LIST,
                                         Cols, CutRules, classify_pages)
 from builder.boilerplate.rules import Rules
@@ -146,11 +146,11 @@ def batch_features(pages: list[list[str]], rules: Rules, p: Params) -> Batch:
         cols = Cols(none, none.astype(np.int64), none.astype(float), *[none] * 8, none.astype(np.int64))
         return Batch(lines, starts, cols, [], [], _cut_rules([], rules), [])
     text = "\n".join(lines)
-    folded = text.casefold()     # one casefold for all: it never makes or removes a line break
+    folded, points = casefold(text)     # one casefold for all: it never makes or removes a line break
     col, fold_lines = column(text), folded.split("\n")
     if len(fold_lines) != len(lines):
         raise ValueError("features: a line holds a line break")
-    tokens, parent, facts = scan(folded)
+    tokens, parent, facts = scan(folded, points)
     wide = (facts & WIDE).astype(bool)
     tok = np.bincount(parent, minlength=len(lines))
     unspaced = unspaced_words(col, wide)
