@@ -1,18 +1,23 @@
 """Text normalisation, the aggressive hashing key, and datelines.
 
-`normalize_text` runs on every document, so it is built from whole-string passes (regex, split,
-join) and calls ftfy only on texts that show the typical byte patterns of mojibake.
+`normalize_text` runs on every document, so it is built from whole-string passes (regex, one
+compiled pass for the spaces and lines) and calls ftfy only on texts that show the typical byte
+patterns of mojibake.
 """
 from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 import ftfy
+import numpy as np
 import xxhash
 
+from builder import codepoints
 from builder.article import Article
 from builder.config import NormalizeConfig
+from builder.jit import kernel
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 # Scripts written without spaces (Chinese, Japanese, Thai, Lao, Khmer, Myanmar, Tibetan): each of
@@ -29,7 +34,6 @@ _DIGIT = re.compile(r"\d")
 _INVISIBLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u00ad\u200b\u200e\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
 # C1 controls go only after the mojibake repair, which needs them ("â\x80\x99" is a cut "’")
 _C1 = re.compile("[\x80-\x9f]")
-_BLANKS = re.compile(r"\n{3,}")
 # A UTF-8 lead byte read as cp1252/Latin-1, followed by a continuation byte read the same way:
 # "Ã¼", "â€™", "Ð¿". Correct text in any language hardly ever has these pairs.
 _LEAD = "[\u00c2-\u00c5\u00ce\u00cf\u00d0\u00d1\u00d8\u00d9\u00e0-\u00ef]"
@@ -73,9 +77,60 @@ def _one_pass(text: str, fix: bool) -> str:
     text = _C1.sub("", text)
     if not unicodedata.is_normalized("NFC", text):  # again: a removed control may free a combining mark
         text = unicodedata.normalize("NFC", text)
-    # splitlines knows \r\n, \r, \u2028, \u2029 and friends; split() collapses NBSP and other spaces
-    lines = [" ".join(line.split()) for line in text.splitlines()]
-    return _BLANKS.sub("\n\n", "\n".join(lines)).strip()
+    return collapse_spaces(text)
+
+
+def collapse_spaces(text: str) -> str:
+    """Lines (as `str.splitlines` finds them: \\r\\n, \\r, \\u2028 and friends) trimmed, each run of
+    spaces inside them (`str.split`: NBSP and other spaces too) one space, at most one blank line
+    in a row, no blank lines at the ends: that is, `re.sub("\\n{3,}", "\\n\\n", "\\n".join(" ".join(l.split())
+    for l in text.splitlines())).strip()`, in one compiled pass (that took ~0.35 ms an article)."""
+    if text.isascii():
+        return _collapse(np.frombuffer(text.encode("ascii"), dtype=np.uint8), *_space_tables()).tobytes().decode("ascii")
+    points = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    return _collapse(points, *_space_tables()).tobytes().decode("utf-32-le", "surrogatepass")
+
+
+_LINE_BREAKS = "\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"    # where str.splitlines splits
+
+
+@lru_cache(maxsize=1)
+def _space_tables() -> tuple[np.ndarray, np.ndarray]:
+    breaks = np.zeros(codepoints.SIZE, dtype=bool)
+    breaks[[ord(c) for c in _LINE_BREAKS]] = True
+    return codepoints.table(r"\s"), breaks
+
+
+@kernel
+def _collapse(points, space, breaks):
+    out = np.empty(len(points), dtype=points.dtype)
+    n = 0
+    newlines = 0        # line breaks since the last character written
+    gap = False         # a space since the last character written, on the same line
+    i = 0
+    while i < len(points):
+        c = points[i]
+        if breaks[c]:
+            if c == 13 and i + 1 < len(points) and points[i + 1] == 10:
+                i += 1      # \r\n is one break
+            newlines += 1
+            gap = False
+        elif space[c]:
+            gap = True
+        else:
+            if n and newlines:
+                for _ in range(min(newlines, 2)):
+                    out[n] = 10
+                    n += 1
+            elif n and gap:
+                out[n] = 32
+                n += 1
+            newlines = 0
+            gap = False
+            out[n] = c
+            n += 1
+        i += 1
+    return out[:n]
 
 
 def _fix_lines(text: str) -> str:

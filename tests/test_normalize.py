@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 
 from builder.article import Article
 from builder.config import NormalizeConfig
-from builder.normalize import content_hash, key, move_dateline, normalize_article, normalize_text, split_dateline
+from builder.normalize import (collapse_spaces, content_hash, key, move_dateline, normalize_article, normalize_text,
+                               split_dateline)
 
 FIX = Path(__file__).parent / "fixtures"
 CFG = NormalizeConfig()
@@ -170,3 +171,12 @@ def test_content_hash():
     h = content_hash("The Same text.")
     assert h == content_hash("the same, text") and len(h) == 32 and int(h, 16) >= 0
     assert h != content_hash("The other text.")
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(["a", "b", "é", "橋", " ", "  ", "\t", "\n", "\r", "\r\n", "\n\n\n", "\x0b", "\x0c", "\x1c",
+                                 "\x1f", "\x85", "\u2028", "\u2029", "\u00a0", "\u3000", "\u200b"]), max_size=40))
+def test_compiled_space_collapse_is_the_split_and_join_definition(pieces):
+    text = "".join(pieces)
+    expected = re.sub("\n{3,}", "\n\n", "\n".join(" ".join(line.split()) for line in text.splitlines())).strip()
+    assert collapse_spaces(text) == expected
