@@ -96,12 +96,13 @@ class QualityFilter:
 
     def __call__(self, a: Article) -> str | None:
         c, text = self.cfg, a.text
-        n = count_words(text)
+        parts = text.split()                        # str.split() splits at exactly \s
+        n = count_words(text, parts)
         if n < c.min_words:
             return "too_short"
         if n > c.max_words:
             return "quality:too_long"
-        visible = sum(map(len, text.split()))      # str.split() splits at exactly \s
+        visible = sum(map(len, parts))
         if visible and count_letters(text) / visible < c.min_alpha_ratio:
             return "quality:alpha_ratio"
         if (text.count("#") + text.count("…") + text.count("...")) / n > c.max_symbol_ratio:
