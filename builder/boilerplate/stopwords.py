@@ -77,7 +77,7 @@ def _hash(data, a, b):
 
 @kernel
 def _build(offsets, data, size):
-    slots = np.full(size, -1, dtype=np.int64)
+    slots = np.full(size, -1, dtype=np.int32)
     mask = np.uint64(size - 1)
     for k in range(len(offsets) - 1):
         j = np.int64(_hash(data, offsets[k], offsets[k + 1]) & mask)
