@@ -153,9 +153,7 @@ def _month_names(x, a, b, dst, word, months, sizes):
             n += 1
             i += 1
             continue
-        j = i
-        while j < b and word[x[j]]:
-            j += 1
+        j = _run_end(x, i, b, word)
         if _is_month(x, i, j, months, sizes):
             dst[n], dst[n + 1], dst[n + 2] = 0x2036, 77, 0x2036     # PLACE M PLACE
             n += 3
@@ -166,6 +164,14 @@ def _month_names(x, a, b, dst, word, months, sizes):
             n += j - i
         i = j
     return n
+
+
+@kernel
+def _run_end(x, i, end, member):
+    """Where the run of `member` characters of x that starts at i ends (at `end` at the latest)."""
+    while i < end and member[x[i]]:
+        i += 1
+    return i
 
 
 @kernel
@@ -192,13 +198,9 @@ def _numbers(x, n, out, o, digit):
             o += 1
             i += 1
             continue
-        j = i
-        while j < n and digit[x[j]]:
-            j += 1
+        j = _run_end(x, i, n, digit)
         while j + 1 < n and (x[j] == 46 or x[j] == 44 or x[j] == 58 or x[j] == 47) and digit[x[j + 1]]:
-            j += 1
-            while j < n and digit[x[j]]:
-                j += 1
+            j = _run_end(x, j + 1, n, digit)
         out[o] = 48
         o += 1
         i = j
