@@ -85,10 +85,7 @@ def collapse_spaces(text: str) -> str:
     spaces inside them (`str.split`: NBSP and other spaces too) one space, at most one blank line
     in a row, no blank lines at the ends: that is, `re.sub("\\n{3,}", "\\n\\n", "\\n".join(" ".join(l.split())
     for l in text.splitlines())).strip()`, in one compiled pass (that took ~0.35 ms an article)."""
-    if text.isascii():
-        return _collapse(np.frombuffer(text.encode("ascii"), dtype=np.uint8), *_space_tables()).tobytes().decode("ascii")
-    points = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-    return _collapse(points, *_space_tables()).tobytes().decode("utf-32-le", "surrogatepass")
+    return codepoints.text(_collapse(codepoints.points(text), *_space_tables()))
 
 
 _LINE_BREAKS = "\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"    # where str.splitlines splits

@@ -84,7 +84,7 @@ def scan(text: str, points: np.ndarray | None = None) -> tuple[pa.LargeStringArr
     `points`: the code points of `text` if the caller has them (`casefold`)."""
     word, mark = _members()
     if points is None:
-        points = _points(text)
+        points = codepoints.points(text)
     offsets, values, line, facts = _split_words(points, word, mark, _facts())
     out = pa.LargeStringArray.from_buffers(len(line), pa.py_buffer(offsets), pa.py_buffer(values))
     return out, line, facts
@@ -96,16 +96,9 @@ def casefold(text: str) -> tuple[str, np.ndarray]:
     pages it took ~0.1 ms a page, as long as the word pass)."""
     if text.isascii():
         folded = text.lower()
-        return folded, _points(folded)
-    points = _fold(_points(text), *_fold_table())
-    return points.tobytes().decode("utf-32-le", "surrogatepass"), points
-
-
-def _points(text: str) -> np.ndarray:
-    """The code points of `text` (bytes for ASCII text)."""
-    if text.isascii():
-        return np.frombuffer(text.encode("ascii"), dtype=np.uint8)
-    return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+        return folded, codepoints.points(folded)
+    points = _fold(codepoints.points(text), *_fold_table())
+    return codepoints.text(points), points
 
 
 _FOLDED_BELOW = 0x20000    # no character from here on changes under casefold (a test checks all)

@@ -52,9 +52,8 @@ def _tables() -> tuple:
 def mask_lines(plain: str, masked: str) -> list[str]:
     """The masks of a page's lines: `plain` is the page casefolded, `masked` the same with its
     title replaced (the same line breaks)."""
-    points = [np.frombuffer(t.encode("utf-32-le", "surrogatepass"), dtype=np.uint32) for t in (masked, plain)]
-    out = _mask_page(*points, *_tables())
-    return out.tobytes().decode("utf-32-le", "surrogatepass").split("\n")
+    points = [codepoints.points(t).astype(np.uint32, copy=False) for t in (masked, plain)]
+    return codepoints.text(_mask_page(*points, *_tables())).split("\n")
 
 
 @kernel
