@@ -37,13 +37,12 @@ from builder.boilerplate.templates import QUOTED
 BULLET = re.compile(r"^(?:[-*•·▪►»›]|\d{1,2}[.)])\s")
 _PROMPT_WORDS = 5   # a quoted span this long, quoted twice on a page (once by furniture), is a title quoted by prompts
 _PROMPT_MAX = 60    # ... by lines of at most this many words
-_STOPS = STOPS
 END_CHARS = frozenset(END_MARKS)
 MARKUP = re.compile(r"</?(?:p|h[1-6]|a|div|span|img|br|strong|em|li|ul|ol|figure|iframe|script)\b[^<>]*>", re.I)
-SENTENCE_INSIDE = re.compile(f"[{_STOPS}][\"”’»)]?\\s+\\S")
+SENTENCE_INSIDE = re.compile(f"[{STOPS}][\"”’»)]?\\s+\\S")
 # The same tests in RE2, for a column of lines (`columns.SPACE` is Python's \s); a bullet's first character.
 _BULLET_START = "^[-*•·▪►»›0-9]"
-_PUNCT = f"[{_STOPS}…:;\"”’'»«)\\]]$|[{_STOPS}][\"”’»)]?[{SPACE}]+[^{SPACE}]"     # END_CHARS last, or SENTENCE_INSIDE
+_PUNCT = f"[{STOPS}…:;\"”’'»«)\\]]$|[{STOPS}][\"”’»)]?[{SPACE}]+[^{SPACE}]"     # END_CHARS last, or SENTENCE_INSIDE
 
 
 @dataclass(frozen=True)
