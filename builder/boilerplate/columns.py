@@ -121,7 +121,7 @@ def _fold_table() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 @kernel
 def _fold(points, at, size, chars):
-    out = np.empty(3 * len(points), dtype=np.uint32)   # a character casefolds to at most three
+    out = np.empty(max(1, size.max()) * len(points), dtype=np.uint32)   # room for the longest casefold
     n = 0
     for i in range(len(points)):
         c = points[i]
