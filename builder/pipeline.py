@@ -122,7 +122,8 @@ class _Cleaning:
     def __init__(self, cfg: Config, reporter: Reporter, explain: Explain):
         self.cfg, self.reporter, self.explain = cfg, reporter, explain
         bp = cfg.boilerplate
-        self.learner = TemplateLearner.for_config(bp) if bp.enabled and bp.learn_templates else None
+        # deferred: the pages the counter cannot hold waiting are hashed by the engine too (`_prepared`)
+        self.learner = TemplateLearner.for_config(bp, deferred=True) if bp.enabled and bp.learn_templates else None
         self.templates: dict[str, SiteTemplate] = {}
         self.timings: dict[str, float] = {}
 
@@ -154,19 +155,28 @@ class _Cleaning:
                 # documents of a large corpus do not load every model into this process
                 seen += len(window)
                 here = Counter(a.site or "" for a in window)
-                waiting = self.learner.waiting(here) if self.learner is not None else []
-                if waiting:
-                    # first pages of earlier windows whose second page is in this one: hashed by
-                    # the workers too (this process counts, in order, but hashes next to nothing)
-                    hashed = engine.map_ordered(_hash_page, [(text, title) for _, text, title in waiting], docs=seen)
-                    for (site, _, _), hashes in zip(waiting, hashed, strict=True):
-                        self.learner.give(site, hashes)
+                if self.learner is not None:
+                    self._hash_waiting(engine, here, seen)
                 items = []
                 for a in window:
                     site = a.site or ""
                     items.append((a, site in sites or here[site] > 1))
                     sites.add(site)
                 yield from engine.map_ordered(prepare, items, docs=seen)
+
+    def _hash_waiting(self, engine: Engine, sites: Collection[str], docs: int) -> None:
+        """Before a window: the waiting first pages of earlier windows whose second page is in this
+        one (`sites`), and the oldest beyond the counter's budget, are hashed by the engine too (this
+        process counts, in order, but hashes nothing); those beyond the budget are counted now."""
+        learner = self.learner
+        evict = learner.over_budget()
+        jobs = list({site: (site, text, title) for site, text, title in learner.waiting(sites) + evict}.values())
+        if jobs:
+            hashed = engine.map_ordered(_hash_page, [(text, title) for _, text, title in jobs], docs=docs)
+            for (site, _, _), hashes in zip(jobs, hashed, strict=True):
+                learner.give(site, hashes)
+        for site, _, _ in evict:
+            learner.count_waiting(site)
 
     def learn(self) -> None:
         t = time.perf_counter()

@@ -606,6 +606,15 @@ def test_a_sites_first_page_is_hashed_only_when_a_second_page_comes(monkeypatch)
             given.give(site, line_hashes(text.split("\n"), title))
         given.observe(a)
     assert given.finalize() == expected
+    monkeypatch.setattr(templates, "_PENDING_CHARS", 1)      # every waiting page beyond the budget
+    deferred = TemplateLearner(deferred=True)
+    for a in stream():      # ... counted by the caller once hashed elsewhere, before their site's next page
+        for site, text, title in deferred.over_budget():
+            deferred.give(site, line_hashes(text.split("\n"), title))
+            deferred.count_waiting(site)
+        deferred.observe(a)
+    assert deferred.finalize() == expected
+    monkeypatch.undo()
     assert set(expected) == {"a.example", "b.example"}
     monkeypatch.setattr(templates, "_PENDING_CHARS", len(pages[0]))   # room for one waiting page
     assert learn(stream()) == expected

@@ -96,9 +96,12 @@ def _is_repeat(prose: list[tuple[int, bool]]) -> bool:
 class TemplateLearner:
     """Counts masked lines per site over a stream of articles; `finalize()` gives the templates."""
 
-    def __init__(self, min_pages: int = 2, min_share: float = 0.0):
+    def __init__(self, min_pages: int = 2, min_share: float = 0.0, deferred: bool = False):
         self.min_pages = min_pages          # a template line recurs on at least this many pages ...
         self.min_share = min_share          # ... and on at least this share of the site's pages
+        # deferred: the caller counts the waiting pages beyond the budget itself (`over_budget`),
+        # after hashing them elsewhere; else `observe` hashes and counts them at once
+        self.deferred = deferred
         self._counts: dict[str, Counter[int]] = {}
         self._pages: Counter[str] = Counter()
         self._examples: dict[str, dict[int, str]] = {}
@@ -109,8 +112,8 @@ class TemplateLearner:
         self._given: dict[str, list[int]] = {}   # hashes of waiting pages, made elsewhere (`give`)
 
     @classmethod
-    def for_config(cls, cfg: BoilerplateConfig) -> TemplateLearner:
-        return cls(cfg.min_site_pages, cfg.min_site_share)
+    def for_config(cls, cfg: BoilerplateConfig, deferred: bool = False) -> TemplateLearner:
+        return cls(cfg.min_site_pages, cfg.min_site_share, deferred)
 
     def observe(self, a: Article) -> None:
         """Count one page. Its `line_hashes` are taken from `a.line_hashes` when a worker made them
@@ -125,7 +128,7 @@ class TemplateLearner:
         elif site not in self._counts and a.line_hashes is None:
             self._pending[site] = (a.text, a.title)
             self._pending_chars += len(a.text)
-            while self._pending_chars > _PENDING_CHARS:
+            while self._pending_chars > _PENDING_CHARS and not self.deferred:
                 self._flush(next(iter(self._pending)))
             return
         page = a.text.split("\n")
@@ -139,10 +142,28 @@ class TemplateLearner:
         page is observed."""
         return [(site, *self._pending[site]) for site in dict.fromkeys(sites) if site in self._pending]
 
+    def over_budget(self) -> list[tuple[str, str, str | None]]:
+        """(site, text, title) of the oldest waiting pages beyond the budget (`_PENDING_CHARS`), for a
+        `deferred` learner's caller: it hashes them elsewhere, `give`s the hashes and `count_waiting`s
+        them. Counting them later than `observe` would have changes nothing as long as it happens
+        before their site's next page: each site's pages are still counted in order."""
+        out, chars = [], self._pending_chars
+        for site, (text, title) in self._pending.items():
+            if chars <= _PENDING_CHARS:
+                break
+            out.append((site, text, title))
+            chars -= len(text)
+        return out
+
     def give(self, site: str, hashes: list[int]) -> None:
         """The `line_hashes` of the site's waiting first page (see `waiting`)."""
         if site in self._pending:
             self._given[site] = hashes
+
+    def count_waiting(self, site: str) -> None:
+        """Count the site's waiting first page now (with its given hashes, if any)."""
+        if site in self._pending:
+            self._flush(site)
 
     def _flush(self, site: str) -> None:
         """Count a waiting first page now."""
