@@ -26,7 +26,8 @@ QUOTED = re.compile(r"\"[^\"\n]{2,200}\"|“[^”\n]{2,200}”|„[^“”\n]{2,
 _MAX_HASHES_PER_SITE = 200_000   # bounded memory: beyond this, hashes seen once are pruned
 _REPEAT_SHARE = 0.5              # a page with this share of its prose already seen on its site is a repeat
 _PROSE_WORDS = 12                # a line of this many words is prose for that test
-_PENDING_CHARS = 16_000_000      # characters of first pages held unhashed (beyond: hashed, oldest first)
+_PENDING_CHARS = 16_000_000      # characters of first pages held unhashed (beyond: hashed, oldest first; a deferred
+                                 # learner holds up to a window of pages more until its caller counts them)
 
 
 def mask(line: str, title: str | None = None) -> str:
