@@ -42,7 +42,7 @@ MARKUP = re.compile(r"</?(?:p|h[1-6]|a|div|span|img|br|strong|em|li|ul|ol|figure
 SENTENCE_INSIDE = re.compile(f"[{STOPS}][\"”’»)]?\\s+\\S")
 # The same tests in RE2, for a column of lines (`columns.SPACE` is Python's \s); a bullet's first character.
 _BULLET_START = "^[-*•·▪►»›0-9]"
-_PUNCT = f"[{STOPS}…:;\"”’'»«)\\]]$|[{STOPS}][\"”’»)]?[{SPACE}]+[^{SPACE}]"     # END_CHARS last, or SENTENCE_INSIDE
+_SENTENCE_INSIDE = f"[{STOPS}][\"”’»)]?[{SPACE}]+[^{SPACE}]"     # SENTENCE_INSIDE (an END_MARKS end is the ENDS fact)
 
 
 @dataclass(frozen=True)
@@ -161,7 +161,8 @@ def batch_features(pages: list[list[str]], rules: Rules, p: Params) -> Batch:
     bullet = _recheck(bullet, bullet.copy(), lambda i: BULLET.match(lines[i]) is not None)
     long = n >= p.good_words
     # A list item's punctuation is that of its text after the marker.
-    punct = _recheck(matches(col, _PUNCT), bullet & long, lambda i: _punctuated(lines[i][2:])) | unpunctuated(col, wide)
+    punct = (facts & ENDS).astype(bool) | matches(col, _SENTENCE_INSIDE)
+    punct = _recheck(punct, bullet & long, lambda i: _punctuated(lines[i][2:])) | unpunctuated(col, wide)
     # Without stop words to tell (a language with no list), a line is prose only when punctuated:
     # an unpunctuated run of words there is as likely a flattened menu or archive list.
     prose = long & ((punct & (stop >= p.punct_stop)) | ((n >= p.long_words) & (stop >= p.good_stop) & known))
