@@ -105,9 +105,9 @@ _FOLDED_BELOW = 0x20000    # no character from here on changes under casefold (a
 
 
 @lru_cache(maxsize=1)
-def _fold_table() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _fold_table() -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
     """Per code point below `_FOLDED_BELOW`: where its casefold starts in the third array and how
-    many characters it has (0: itself)."""
+    many characters it has (0: itself); and the most characters any casefold has."""
     at = np.zeros(_FOLDED_BELOW, dtype=np.int64)
     size = np.zeros(_FOLDED_BELOW, dtype=np.int64)
     chars: list[int] = []
@@ -116,12 +116,12 @@ def _fold_table() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         if f != chr(c):
             at[c], size[c] = len(chars), len(f)
             chars += map(ord, f)
-    return at, size, np.array(chars, dtype=np.uint32)
+    return at, size, np.array(chars, dtype=np.uint32), max(1, int(size.max()))
 
 
 @kernel
-def _fold(points, at, size, chars):
-    out = np.empty(max(1, size.max()) * len(points), dtype=np.uint32)   # room for the longest casefold
+def _fold(points, at, size, chars, longest):
+    out = np.empty(longest * len(points), dtype=np.uint32)
     n = 0
     for i in range(len(points)):
         c = points[i]
