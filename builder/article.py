@@ -29,6 +29,8 @@ class Article:
     lang_hint: str | None = None        # `lang` as given by the input, if any
     html: str | None = None             # raw HTML for HTML/WARC input; cleared once text is extracted
     extracted: bool = False             # text came from HTML extraction (page furniture already gone)
+    rendered: str | None = None         # HTML input: all of the page's visible text, when the extraction
+                                        # looks short next to it; the cleaner compares and clears it
     origin: str = ""                    # where it came from: "path" or "path:line" / "path#record"
     # set by the steps
     dateline: str | None = None

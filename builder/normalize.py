@@ -142,6 +142,8 @@ def _fix_lines(text: str) -> str:
 
 def normalize_article(a: Article, cfg: NormalizeConfig) -> None:
     a.text = normalize_text(a.text, cfg)
+    if a.rendered:
+        a.rendered = normalize_text(a.rendered, cfg)
     if a.title:
         a.title = normalize_text(a.title, cfg).replace("\n", " ")
 

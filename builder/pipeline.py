@@ -57,7 +57,7 @@ def _prepare(item: tuple[Article, bool], cfg: Config) -> Article:
     order). A site's first page is hashed only once a second one shows up (`TemplateLearner`)."""
     a, site_pages = item
     if a.alive and a.html is not None:
-        extract_html(a)
+        extract_html(a, cfg.boilerplate.rendered_ratio if cfg.boilerplate.enabled else 0.0)
     if a.alive:
         normalize.normalize_article(a, cfg.normalize)
     bp = cfg.boilerplate

@@ -119,3 +119,60 @@ def test_extracted_text_goes_through_the_template_layer():
         assert "Letters to the editor" not in a.text
         assert any(r.startswith("template:") for _, r in a.removed)
         assert all(p in a.text for p in paras)
+
+
+def test_the_full_rendering_is_kept_only_when_the_extraction_looks_short():
+    a = _page()
+    extract_html(a, rendered_ratio=1.0)
+    # all visible text, menu and footer included, in block lines
+    assert a.rendered is not None and "The last keeper of the northern lighthouse" in a.rendered
+    assert "All rights reserved" in a.rendered and "All rights reserved" not in a.text
+    b = _page()
+    extract_html(b, rendered_ratio=100.0)
+    assert b.rendered is None and b.text == a.text
+    c = _page()
+    extract_html(c)     # off by default for library callers
+    assert c.rendered is None
+
+
+_BOX = "Photo: the new crane at work on its first morning in the harbour."
+_STORY = [
+    "The new harbour crane lifted its first boat on Monday, three months after the old one was taken "
+    "down because its arm had cracked during a storm in the winter.",
+    "Fishermen had waited all spring for the crane, and some of them had their boats lifted by a hired "
+    "truck crane from the town, which cost them twice as much as the harbour charges.",
+    "The harbour master said the crane can lift boats of up to forty tonnes, which is enough for every "
+    "boat that is moored in the inner basin today, and for most of the visiting yachts.",
+    "The crane was built in a yard on the other side of the bay and came across on a barge in April, "
+    "when the weather was calm enough for the crossing to be made in one day.",
+]
+
+
+def _rendering() -> str:
+    menu = ["Home", "News", "Sport", "Weather", "Contact", "Subscribe"]
+    footer = ["About us", "Privacy policy", "Cookie settings", "© 2024 The Ledger. All rights reserved."]
+    return "\n".join(menu + ["", "New crane lifts its first boat", "", _BOX, ""]
+                     + [p + "\n" for p in _STORY] + footer)
+
+
+def test_a_short_extraction_gives_way_to_the_cleaned_rendering():
+    # The extractor took the photo caption for the article; the page's rendering holds the story.
+    a = Article(id="r", text=_BOX, site="ledger.example", title="New crane lifts its first boat",
+                extracted=True, rendered=normalize_text(_rendering()))
+    clean_corpus([a], BoilerplateConfig(sites_dir=""))
+    assert a.rendered is None and not a.extracted
+    assert all(p in a.text for p in _STORY)
+    for furniture in ("Home", "Weather", "Privacy policy", "All rights reserved"):
+        assert furniture not in a.text.split("\n\n")
+    assert any(line == "Privacy policy" for line, _ in a.removed)
+
+
+def test_an_extraction_of_the_story_stays():
+    story = "\n\n".join(_STORY)
+    a = Article(id="s", text=story, site="ledger.example", title="New crane lifts its first boat",
+                extracted=True, rendered=normalize_text(_rendering()))
+    clean_corpus([a], BoilerplateConfig(sites_dir=""))
+    assert a.rendered is None and a.extracted and a.text == story
+    off = Article(id="o", text=_BOX, site="ledger.example", extracted=True, rendered=normalize_text(_rendering()))
+    clean_corpus([off], BoilerplateConfig(sites_dir="", rendered_ratio=0.0))
+    assert off.text == _BOX and off.rendered is None

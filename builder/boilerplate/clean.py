@@ -53,11 +53,19 @@ class Cleaner:
         `keep_removed`: which articles get their removed lines in `a.removed` (None: all); the
         others get an empty list (a build reads them only to explain a document)."""
         work = []
+        renderings = []     # (article, its page's full rendering as an article of its own)
         for a, template in zip(articles, templates, strict=True):
+            rendered, a.rendered = a.rendered, None
             if not a.alive:
                 continue
             single = self.cfg.single_page_rules and (self.cfg.extracted_single_page_rules or not a.extracted)
             work.append((a, template, a.text.split("\n"), single))
+            if rendered is not None and self.cfg.rendered_ratio > 0 and self.cfg.single_page_rules:
+                # cleaned as a text scrape: single-page rules, no template (the site's was learned
+                # from its extractions)
+                r = Article(a.id, rendered, site=a.site, url=a.url, title=a.title)
+                work.append((r, None, r.text.split("\n"), True))
+                renderings.append((a, r))
         batch = batch_features([lines for _, _, lines, single in work if single], self.rules, self.params)
         spans = iter(pairwise(batch.starts.tolist()))
         pages = []      # (article, lines, whether classified, earlier verdicts, words, title, keys)
@@ -84,6 +92,11 @@ class Cleaner:
         for a, lines, single, pre, counts, title, keys in pages:
             verdict, main_start = next(verdicts) if single else (pre, 0)
             _finish(a, lines, counts, verdict, main_start, title, keys, keep_removed is None or keep_removed(a))
+        for a, r in renderings:
+            # An extractor that took a teaser box or a caption for the article kept a fraction of
+            # what the text cleaner finds on the whole page: the page's text is the cleaned rendering.
+            if len(words(r.text)) >= self.cfg.rendered_ratio * len(words(a.text)):
+                a.text, a.title, a.removed, a.extracted = r.text, r.title, r.removed, False
 
 
 def _finish(a: Article, lines: list[str], counts: list[int] | None, verdict: list[str | None], main_start: int,
