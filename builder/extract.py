@@ -76,6 +76,15 @@ def _recall_text(html: str, url: str | None) -> str:
     return _to_text(getattr(doc, "text", None) or "")
 
 
+def _rendering(tree) -> str:
+    """All visible text of the page (on a copy of `tree`: the extraction prunes it); "" when the
+    renderer fails, which costs the page only the comparison, not its extraction."""
+    try:
+        return html_text.extract_text(tree)
+    except Exception:   # lxml's cleaner raises several types on odd trees
+        return ""
+
+
 def extract_html(a: Article, rendered_ratio: float = 0.0) -> None:
     """Set a.text (and a.title if missing) from a.html and clear a.html; unreadable -> quarantine.
 
@@ -91,7 +100,7 @@ def extract_html(a: Article, rendered_ratio: float = 0.0) -> None:
     try:
         tree = load_html(html)
         if tree is not None and rendered_ratio > 0:
-            rendered = html_text.extract_text(tree)     # on a copy: the extraction prunes the tree
+            rendered = _rendering(tree)
         if tree is not None:
             headings = [h for h in (" ".join(e.text_content().split()) for e in tree.iter("h1")) if h]
             t = tree.find(".//title")

@@ -56,11 +56,12 @@ def _prepare(item: tuple[Article, bool], cfg: Config) -> Article:
     hashes for the site-template count (`a.line_hashes`: hashed here, in parallel; counted in
     order). A site's first page is hashed only once a second one shows up (`TemplateLearner`)."""
     a, site_pages = item
+    bp = cfg.boilerplate
     if a.alive and a.html is not None:
-        extract_html(a, cfg.boilerplate.rendered_ratio if cfg.boilerplate.enabled else 0.0)
+        # a full rendering is of use only to the single-page rules, which clean it
+        extract_html(a, bp.rendered_ratio if bp.enabled and bp.single_page_rules else 0.0)
     if a.alive:
         normalize.normalize_article(a, cfg.normalize)
-    bp = cfg.boilerplate
     if site_pages and bp.enabled and bp.learn_templates and a.alive and a.text:
         a.line_hashes = line_hashes(a.text.split("\n"), a.title)
     return a

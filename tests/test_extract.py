@@ -135,6 +135,16 @@ def test_the_full_rendering_is_kept_only_when_the_extraction_looks_short():
     assert c.rendered is None
 
 
+def test_a_failing_renderer_costs_the_page_only_its_rendering(monkeypatch):
+    def fail(_tree):
+        raise ValueError("odd tree")
+    monkeypatch.setattr("builder.extract.html_text.extract_text", fail)
+    a = _page()
+    extract_html(a, rendered_ratio=1.0)
+    assert a.alive and a.rendered is None
+    assert "The last keeper of the northern lighthouse" in a.text
+
+
 _BOX = "Photo: the new crane at work on its first morning in the harbour."
 _STORY = [
     "The new harbour crane lifted its first boat on Monday, three months after the old one was taken "
