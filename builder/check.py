@@ -278,7 +278,7 @@ def _boilerplate_gate(release: Path, rows: list[dict], cfg: CheckConfig) -> Gate
             lines = [ln.strip() for ln in r["text"].split("\n") if ln.strip()]
             hit = next((ln for ln, h in zip(lines, line_hashes(lines, r.get("title"))) if h in site_hashes), None)
             if hit is not None:
-                bad.append(f"{r['id']} ({hit.strip()[:60]!r})")
+                bad.append(f"{r['id']} ({hit[:60]!r})")
     rate = len(bad) / len(rows) if rows else 0.0
     return Gate.of("boilerplate", bad,
                    f"{rate:.2%} of rows hold a template line seen on {TEMPLATE_MIN_PAGES}+ pages of their site "

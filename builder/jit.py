@@ -2,8 +2,9 @@
 
 `@kernel` marks a function numba compiles (`njit`, cached on disk beside the module). numba and
 LLVM cost a process ~60 MB and half a second to import, so they are imported only when a
-process first calls a kernel: `builder check`, `builder dedup` and the main process of a build
-whose workers clean the pages never do (small inputs are cleaned in the main process). On that first call every kernel of the module is handed to
+process first calls a kernel: `builder dedup` and the main process of a build whose workers clean
+the pages never do (small inputs are cleaned in the main process); `builder check` does, as its
+boilerplate gate hashes lines as the templates did. On that first call every kernel of the module is handed to
 numba at once, and the module's names are rebound to the compiled functions, so kernels that
 call each other are compiled as one program.
 """

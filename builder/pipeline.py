@@ -123,7 +123,7 @@ class _Cleaning:
     def __init__(self, cfg: Config, reporter: Reporter, explain: Explain):
         self.cfg, self.reporter, self.explain = cfg, reporter, explain
         bp = cfg.boilerplate
-        # deferred: the pages the counter cannot hold waiting are hashed by the engine too (`_prepared`)
+        # deferred: the pages the counter cannot hold waiting are hashed by the engine too (`_hash_waiting`)
         self.learner = TemplateLearner.for_config(bp, deferred=True) if bp.enabled and bp.learn_templates else None
         self.templates: dict[str, SiteTemplate] = {}
         self.timings: dict[str, float] = {}
