@@ -97,6 +97,7 @@ def extract_html(a: Article, rendered_ratio: float = 0.0) -> None:
     headings: list[str] = []
     page_title = og_title = ""
     text = rendered = ""
+    n = 0       # words of `text`
     try:
         tree = load_html(html)
         if tree is not None and rendered_ratio > 0:
@@ -112,15 +113,16 @@ def extract_html(a: Article, rendered_ratio: float = 0.0) -> None:
         n = len(_WORD.findall(text))
         if n < _SHORT_WORDS:
             more = _recall_text(html, a.url)
-            if len(_WORD.findall(more)) >= _RECALL_GAIN * n:
-                text = more
+            m = len(_WORD.findall(more))
+            if m >= _RECALL_GAIN * n:
+                text, n = more, m
     except Exception:  # trafilatura/lxml raise many types on broken markup; one reason for all
         pass
     if not text.strip():
         a.quarantine("unreadable:html")
         return
     a.text = text
-    if rendered and len(_WORD.findall(rendered)) >= rendered_ratio * len(_WORD.findall(text)):
+    if rendered and len(_WORD.findall(rendered)) >= rendered_ratio * n:
         a.rendered = rendered
     # The extractor already dropped the page furniture; the cleaner then applies only the site
     # template layer (see BoilerplateConfig.extracted_single_page_rules).
