@@ -110,12 +110,16 @@ def _quote_spans(m, a, b, dst, opens, closes, least):
 
 @kernel
 def _differs(x, n, s, a, b):
-    if n != b - a:
-        return True
-    for i in range(n):
-        if x[i] != s[a + i]:
-            return True
-    return False
+    return n != b - a or not _same(x, 0, s, a, n)
+
+
+@kernel
+def _same(x, i, y, j, n):
+    """Are x[i:i + n] and y[j:j + n] equal?"""
+    for t in range(n):
+        if x[i + t] != y[j + t]:
+            return False
+    return True
 
 
 @kernel
@@ -176,14 +180,8 @@ def _run_end(x, i, end, member):
 @kernel
 def _is_month(x, i, j, months, sizes):
     for k in range(len(sizes)):
-        if sizes[k] == j - i:
-            same = True
-            for t in range(j - i):
-                if months[k, t] != x[i + t]:
-                    same = False
-                    break
-            if same:
-                return True
+        if sizes[k] == j - i and _same(months[k], 0, x, i, j - i):
+            return True
     return False
 
 
