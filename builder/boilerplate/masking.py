@@ -52,7 +52,8 @@ def _tables() -> tuple:
 def mask_lines(plain: str, masked: str) -> list[str]:
     """The masks of a page's lines: `plain` is the page casefolded, `masked` the same with its
     title replaced (the same line breaks)."""
-    points = [codepoints.points(t).astype(np.uint32, copy=False) for t in (masked, plain)]
+    # always a fresh (writable) array: read-only ones would make numba compile the pass once more
+    points = [codepoints.points(t).astype(np.uint32) for t in (masked, plain)]
     return codepoints.text(_mask_page(*points, *_tables())).split("\n")
 
 
