@@ -61,3 +61,24 @@ def test_numba_is_loaded_only_by_a_process_that_cleans_pages():
              "print('numba' in sys.modules)\n")
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout.split()
     assert out == ["False", "False", "True"]
+
+
+
+def test_kernels_get_one_compiled_version_per_argument_type(tmp_path):
+    # A kernel that passes constants to another (a direction, a flag) must not make numba compile
+    # a version of the callee for each value: every one costs a fresh install seconds of compiling.
+    (tmp_path / "steps.py").write_text(
+        "from builder.jit import kernel\n"
+        "@kernel\n"
+        "def step(i, d, back):\n"
+        "    return i - d if back else i + d\n"
+        "@kernel\n"
+        "def walk(i):\n"
+        "    return step(i, 1, False) + step(i, -1, True) + step(i, 2, True)\n")
+    probe = "import steps\nprint(steps.walk(5))\nprint(*map(str, steps.step.signatures), sep='\\n')\n"
+    env = dict(os.environ, PYTHONPATH=f"{tmp_path}{os.pathsep}{os.environ.get('PYTHONPATH', '')}",
+               NUMBA_CACHE_DIR=str(tmp_path / "cache"))
+    out = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True,
+                         check=True, cwd=tmp_path).stdout.split("\n")
+    assert out[0] == "15"
+    assert [x for x in out[1:] if x] == ["(int64, int64, bool)"]
