@@ -155,7 +155,7 @@ _DATELINE = re.compile(
     rf"(?P<place>{_PLACE}(?: ?/ ?{_PLACE}){{0,3}})?"
     r"(?:, (?P<date>[^\W_]+(?:\.[^\W_]+)*\.?(?: [^\W_]+\.?){0,3}))?"  # "March 3", "5. März", "Calif."
     r" ?(?:\((?P<source>[^\W\d_][^()\n]{1,39})\))?"
-    r"(?P<dash> +--? +| ?[–—] ?)")
+    r"(?P<dash> +--? +| ?[–—] ?|(?<=\))\.[-–—] ?)")  # "(EFE).- ": Spanish wire copy closes with a stop
 # Capitalised first words that start sentences rather than place names ("In Berlin – so ...").
 _NOT_PLACE = frozenset("""
 a an and as at but by for from he her his i if in it its of on or she so that the their there they

@@ -87,6 +87,8 @@ def test_idempotent_and_clean(text):
     ("ST. PAUL (AP) — Lawmakers met.", "ST. PAUL", "AP"),
     ("GENÈVE (ats) – Le conseil a décidé.", "GENÈVE", "ats"),
     ("DEN HAAG (ANP) – Het kabinet besloot.", "DEN HAAG", "ANP"),
+    ("SEVILLA, 3 mar (EFE).- El pleno aprobó el plan.", "SEVILLA, 3 mar", "EFE"),
+    ("QUITO (EFE).- La asamblea votó hoy.", "QUITO", "EFE"),
 ])
 def test_split_dateline(text, dateline, source):
     d, s, rest = split_dateline(text)
@@ -106,6 +108,8 @@ def test_split_dateline(text, dateline, source):
     "Some text before. BERLIN (dpa) - Die Regierung.",
     "UPDATE – The story has been changed to add a statement from the company today.",
     "BERLIN (dpa) – ",
+    "Das ist gut (sehr).- Ja, das ist es.",          # a sentence's own parenthesis, then ".-"
+    "Sevilla.- El pleno aprobó el plan.",           # ".-" only after a source's parenthesis
     "",
 ])
 def test_no_dateline(text):
