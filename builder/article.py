@@ -6,6 +6,7 @@ Every input document becomes exactly one Article, so counting Articles is counti
 """
 from __future__ import annotations
 
+import html
 import re
 from dataclasses import dataclass, field
 
@@ -129,3 +130,13 @@ def count_words(text: str, parts: list[str] | None = None) -> int:
 
 def n_words(text: str) -> int:
     return count_words(text)
+
+
+# A character reference ("&#x26;", "&amp;"): left in a headline only by a site that escaped it twice.
+_ENTITY = re.compile(r"&(?:#[0-9]{2,7}|#[xX][0-9a-fA-F]{2,6}|[a-zA-Z]{2,8});")
+
+
+def unescape_title(title: str | None) -> str | None:
+    """A headline with character references decoded, for sites that escape their titles twice
+    (one level is decoded by the HTML parser, or never applied in a text scrape)."""
+    return html.unescape(title) if title and _ENTITY.search(title) else title

@@ -11,7 +11,6 @@ cleaner decides between the two (`Cleaner.apply_many`).
 """
 from __future__ import annotations
 
-import html as htmllib
 import logging
 import re
 
@@ -19,7 +18,7 @@ import html_text
 import trafilatura
 from trafilatura.utils import load_html
 
-from builder.article import Article
+from builder.article import Article, unescape_title
 
 # trafilatura logs every page it cannot parse; the quarantine reason already says so.
 logging.getLogger("trafilatura").setLevel(logging.CRITICAL)
@@ -129,8 +128,7 @@ def extract_html(a: Article, rendered_ratio: float = 0.0) -> None:
     a.extracted = True
     if not a.title:
         title = _title(og_title or page_title, page_title, headings)
-        # metadata escaped twice by the site ("&#x26;" for "&") arrives once-escaped from the parser
-        a.title = htmllib.unescape(title) if title and "&" in title else title
+        a.title = unescape_title(title)
 
 
 def _title(meta: str, page_title: str, headings: list[str]) -> str | None:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from builder.article import Article
+from builder.article import Article, unescape_title
 from builder.boilerplate import clean_corpus
 from builder.config import BoilerplateConfig
 from builder.extract import extract_html
@@ -58,6 +58,22 @@ def test_short_section_h1_gives_way_to_the_title_element():
     extract_html(a)
     assert a.title == "New crane lifts its first boat"
 
+
+
+def test_a_title_the_site_escaped_twice_is_decoded_once():
+    body = "".join(f"<p>Paragraph {i} of the story about ferry fares and the people who pay them every day.</p>"
+                   for i in range(6))
+    html = ("<html><head><title>Harbour &amp;#x26; ferry fares rise | R&amp;D Ledger</title></head><body>"
+            f"<article>{body}</article></body></html>")
+    a = Article(id="t", html=html)
+    extract_html(a)
+    assert a.title == "Harbour & ferry fares rise"
+
+
+def test_unescape_title_decodes_only_character_references():
+    assert unescape_title("Harbour &#x26; ferry &amp; crane") == "Harbour & ferry & crane"
+    assert unescape_title("R&D at AT&T") == "R&D at AT&T"
+    assert unescape_title(None) is None and unescape_title("") == ""
 
 def test_short_extraction_gets_the_recall_pass():
     # a guide page whose topics sit in link-heavy cards: the default pass keeps only the intro

@@ -5,14 +5,12 @@
 """
 from __future__ import annotations
 
-import html
-import re
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from itertools import pairwise
 
-from builder.article import Article
+from builder.article import Article, unescape_title
 from builder.boilerplate.columns import column, unspaced_words, words
 from builder.boilerplate.lines import Params, batch_features, classify_many
 from builder.boilerplate.profiles import SiteProfile, load_profiles
@@ -21,7 +19,6 @@ from builder.boilerplate.templates import QUOTED, SiteTemplate, TemplateLearner,
 from builder.boilerplate.titles import find_title
 from builder.config import BoilerplateConfig
 
-_ENTITY = re.compile(r"&(?:#[0-9]{2,7}|#[xX][0-9a-fA-F]{2,6}|[a-zA-Z]{2,8});")
 _OWN_LINE_WORDS = 15   # a non-template line this long is the page's own text, never footer
 _BATCH = 128           # pages cleaned together: one pass over all their lines (more gains nothing)
 
@@ -111,8 +108,7 @@ def _finish(a: Article, lines: list[str], counts: list[int] | None, verdict: lis
         furniture = {i for i, v in enumerate(verdict)
                      if v and v not in ("rule:before_main", "rule:after_main", "rule:link_bullet")}
         title, at = find_title(lines, main_start, removed, furniture, keys)
-        if title and _ENTITY.search(title):
-            title = html.unescape(title)    # a page that escaped its headline twice ("&#x26;" for "&")
+        title = unescape_title(title)
         if at is not None:
             verdict[at] = verdict[at] or "title"
     if title:
