@@ -46,9 +46,9 @@ def _compile(module: str) -> None:
 def _one_version_per_type(dispatcher):
     """Called from another kernel with a constant argument (`_extend(c, hit, s, -1, a)`), numba
     compiles a version of the callee for that very value (`Literal[int](-1)`), and each one costs as
-    much as the first. Asking for the version of the argument's plain type instead took a fresh
-    install's first run (every kernel compiled) from ~30 s to ~21 s; the values are the same at
-    run time, so is what the kernels compute."""
+    much as the first. Asking for the version of the argument's plain type instead took the
+    README's first build after an install (every kernel compiled) from ~29 s to ~22 s. The values
+    reach the callee unchanged at run time, so the kernels compute the same."""
     from numba.core import types
 
     resolve = getattr(dispatcher, "get_call_template", None)
