@@ -297,6 +297,23 @@ def test_parquet_corrupt(tmp_path):
     assert a.status == QUARANTINED and a.reason == "unreadable:corrupt" and a.id == "t.parquet"
 
 
+
+def test_a_damaged_parquet_row_group_costs_only_its_own_rows(tmp_path):
+    path = tmp_path / "t.parquet"
+    rows = {"id": [f"p{i}" for i in range(30)], "text": [f"Ferry story {i}" for i in range(30)]}
+    pq.write_table(pa.table(rows), path, row_group_size=10, compression="none")
+    text_column = pq.ParquetFile(path).metadata.row_group(1).column(1)
+    blob = bytearray(path.read_bytes())
+    at = text_column.data_page_offset
+    blob[at:at + 40] = b"\xff" * 40        # the page header of the middle group's text column
+    path.write_bytes(bytes(blob))
+    arts = read(path)
+    assert len(arts) == 30      # every row accounted for, in order
+    assert [a.id for a in arts[:10]] == [f"p{i}" for i in range(10)] and all(a.alive for a in arts[:10])
+    assert [a.id for a in arts[10:20]] == [f"t.parquet#{i}" for i in range(10, 20)]
+    assert all(a.status == QUARANTINED and a.reason == "unreadable:corrupt" for a in arts[10:20])
+    assert [a.id for a in arts[20:]] == [f"p{i}" for i in range(20, 30)] and all(a.alive for a in arts[20:])
+
 # --- never a traceback ---------------------------------------------------------------------
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
