@@ -31,7 +31,7 @@ from rich.table import Table
 from builder.article import AUDIT_SCHEMA, DATA_SCHEMA, n_words
 from builder.boilerplate.templates import line_hashes
 from builder.config import CheckConfig
-from builder.publish.manifest import BUILD_INFO, MANIFEST, read_manifest, sha256_file
+from builder.publish.manifest import mismatches, read_manifest
 from builder.publish.pii import find_pii
 
 MAX_LISTED = 100   # offending ids kept per gate; the count is always exact
@@ -137,26 +137,8 @@ def check_release(release: Path, cfg: CheckConfig) -> CheckReport:
 
 
 def _manifest_gate(release: Path, manifest: dict) -> Gate:
-    bad, listed = [], set()
-    for entry in manifest["files"]:
-        try:
-            rel = entry["path"]
-            listed.add(rel)
-            path = release / rel
-            if not path.is_file():
-                bad.append(f"{rel}: missing")
-            elif path.stat().st_size != entry["bytes"] or sha256_file(path) != entry["sha256"]:
-                bad.append(f"{rel}: sha256 or size differs")
-            elif "rows" in entry and pq.ParquetFile(path).metadata.num_rows != entry["rows"]:
-                bad.append(f"{rel}: row count differs")
-        except (KeyError, TypeError):
-            bad.append(f"malformed manifest entry {entry!r}")
-        except Exception as e:  # a Parquet footer pyarrow cannot parse: several exception types
-            bad.append(f"{entry.get('path')}: unreadable ({type(e).__name__})")
-    unlisted = sorted(p.relative_to(release).as_posix() for p in release.rglob("*")
-                      if p.is_file() and p.relative_to(release).as_posix() not in listed | {MANIFEST, BUILD_INFO})
-    bad += [f"{rel}: not in the manifest" for rel in unlisted]
-    return Gate.of("manifest", bad, f"{len(listed)} files checked against manifest.json")
+    return Gate.of("manifest", mismatches(release, manifest),
+                   f"{len(manifest['files'])} files checked against manifest.json")
 
 
 def _read_shards(paths: list[Path], schema: pa.Schema, bad: list[str], release: Path) -> pa.Table | None:

@@ -205,7 +205,10 @@ def diff(old, new, quiet):
 @quiet_option
 @handle_errors
 def push(release, repo, dry_run, private, token, quiet):
-    """Upload a release to the Hugging Face Hub and tag the commit with its version."""
+    """Upload a release to the Hugging Face Hub and tag the commit with its version.
+
+    The release's files are first checked against its manifest.json: a release changed since its
+    build is refused (exit 2; `builder check` shows what differs)."""
     from builder.publish.hub import push_release
     items = push_release(Path(release), repo, dry_run=dry_run, token=token, private=private)
     for item in items:

@@ -260,6 +260,23 @@ def test_push_dry_run_lists_files_and_bytes(release, tmp_path):
         push_release(release, "not a repo", dry_run=True)
 
 
+
+def test_push_refuses_a_release_that_differs_from_its_manifest(release, tmp_path):
+    import shutil
+
+    copy = tmp_path / "copy"
+    shutil.copytree(release, copy)
+    (copy / "notes.txt").write_text("added after the build\n", encoding="utf-8")
+    with pytest.raises(BuilderError, match="notes.txt: not in the manifest"):
+        push_release(copy, "org/news", dry_run=True)
+    (copy / "notes.txt").unlink()
+    shard = next((copy / "data").glob("*.parquet"))
+    blob = bytearray(shard.read_bytes())
+    blob[len(blob) // 2] ^= 1
+    shard.write_bytes(bytes(blob))
+    with pytest.raises(BuilderError, match="sha256 or size differs"):
+        push_release(copy, "org/news", dry_run=False)   # refused before any network call
+
 def test_pii_found_and_redacted():
     text = ("Write to desk@news.example or call +49 (0)89 1234-567 or (555) 123-4567.\n"
             "On 01.02.2024 prices rose 2,5 percent to 1.234.567 in 2023-2024; score 3-1.")

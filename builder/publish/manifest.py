@@ -122,3 +122,27 @@ def read_manifest(release: Path) -> dict:
     if not isinstance(data, dict) or not isinstance(data.get("files"), list) or "version" not in data:
         raise BuilderError(f"{MANIFEST} in {release} lacks version or files")
     return data
+
+
+def mismatches(release: Path, manifest: dict) -> list[str]:
+    """What in `release` differs from its manifest: missing files, other bytes or row counts, and
+    files the manifest does not list (build-info.json aside). Empty for an intact release."""
+    bad, listed = [], set()
+    for entry in manifest["files"]:
+        try:
+            rel = entry["path"]
+            listed.add(rel)
+            path = release / rel
+            if not path.is_file():
+                bad.append(f"{rel}: missing")
+            elif path.stat().st_size != entry["bytes"] or sha256_file(path) != entry["sha256"]:
+                bad.append(f"{rel}: sha256 or size differs")
+            elif "rows" in entry and pq.ParquetFile(path).metadata.num_rows != entry["rows"]:
+                bad.append(f"{rel}: row count differs")
+        except (KeyError, TypeError):
+            bad.append(f"malformed manifest entry {entry!r}")
+        except Exception as e:  # a Parquet footer pyarrow cannot parse: several exception types
+            bad.append(f"{entry.get('path')}: unreadable ({type(e).__name__})")
+    unlisted = sorted(p.relative_to(release).as_posix() for p in release.rglob("*")
+                      if p.is_file() and p.relative_to(release).as_posix() not in listed | {MANIFEST, BUILD_INFO})
+    return bad + [f"{rel}: not in the manifest" for rel in unlisted]
