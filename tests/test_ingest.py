@@ -241,9 +241,13 @@ def test_host_of():
 
 # --- WARC ----------------------------------------------------------------------------------
 
-def write_warc(path: Path, gz: bool) -> None:
+def write_warc(path: Path, gz: bool) -> list[int]:
+    """The crawl below; returns where each record starts."""
+    starts = []
     with path.open("wb") as fh:
         w = WARCWriter(fh, gzip=gz)
+        write = w.write_record
+        w.write_record = lambda record: (starts.append(fh.tell()), write(record))
         w.write_record(w.create_warcinfo_record(path.name, {"software": "test"}))
         pages = [("https://www.one.example/a", "text/html; charset=utf-8", "<html><body><p>Erster Artikel über Äpfel.</p></body></html>".encode()),
                  ("https://two.example/logo.png", "image/png", b"\x89PNG\r\n\x1a\n"),
@@ -252,6 +256,7 @@ def write_warc(path: Path, gz: bool) -> None:
             w.write_record(w.create_warc_record(url, "request", payload=io.BytesIO(b"GET / HTTP/1.1\r\n\r\n")))
             headers = StatusAndHeaders("200 OK", [("Content-Type", ctype)], protocol="HTTP/1.1")
             w.write_record(w.create_warc_record(url, "response", payload=io.BytesIO(body), http_headers=headers))
+    return starts
 
 
 @pytest.mark.parametrize("gz", [False, True])
@@ -275,6 +280,20 @@ def test_truncated_warc_gz(tmp_path):
     assert arts[0].alive and arts[0].url == "https://www.one.example/a"
     assert arts[-1].reason == "unreadable:truncated" and len([a for a in arts if not a.alive]) == 1
 
+
+
+@pytest.mark.parametrize("gz", [False, True])
+def test_a_damaged_warc_record_costs_only_itself(tmp_path, gz):
+    p = tmp_path / ("crawl.warc.gz" if gz else "crawl.warc")
+    starts = write_warc(p, gz)
+    blob = bytearray(p.read_bytes())
+    at = starts[3]          # the request record before the image: its header is garbled
+    blob[at:at + 8] = b"\xff" * 8
+    p.write_bytes(bytes(blob))
+    arts = read(p)
+    assert [a.url for a in arts if a.alive] == ["https://www.one.example/a", "https://two.example/b"]
+    (bad,) = [a for a in arts if not a.alive]
+    assert bad.reason == "unreadable:corrupt" and bad.id == f"{p.name}#3" and arts[1] is bad
 
 # --- Parquet -------------------------------------------------------------------------------
 

@@ -5,6 +5,11 @@ skipped. Records are numbered from 0 in file order (all record types), for `orig
 warcio reads a cut-off file without complaint (the last record just comes out short or not at
 all), so truncation is checked here: a record shorter than its Content-Length, or bytes left
 over after the last record that warcio could parse.
+
+A damaged record in the middle of a file is one quarantine entry, and reading goes on at the next
+record start found after it (a gzip member in a .warc.gz, a `WARC/1.x` line in a .warc): the
+records after it are documents like any other. How many records the damaged stretch held cannot
+be known, so the numbers of `origin` count it as one.
 """
 from __future__ import annotations
 
@@ -27,31 +32,80 @@ class _QuietArchiveIterator(ArchiveIterator):
 
 _HTML_SNIFF = (b"<!doctype html", b"<html", b"<head", b"<body")
 _LEFTOVER_PROBE = 1 << 16
+_GZIP_MAGIC = b"\x1f\x8b\x08"
+_SCAN_BLOCK = 1 << 20
 
 
 def read_warc(src: Source, cfg: IngestConfig) -> Iterator[Article]:
-    done = end = 0
+    done = 0        # records read (and damaged stretches), for `origin` numbers
+    with src.path.open("rb") as fh:
+        gz = fh.read(2) == _GZIP_MAGIC[:2]
+        start = 0
+        while True:
+            fh.seek(start)
+            damage = yield from _records(fh, src, cfg, done)
+            if damage is None:
+                return      # read to the end
+            at, done = damage
+            resume = _next_record(fh, at + 1, gz)
+            # the records before the damage are kept; the damaged stretch is reported once
+            a = Article(id=f"{src.rel}#{done}", site=src.folder_site, origin=f"{src.origin}#{done}")
+            a.quarantine("unreadable:corrupt" if resume is not None or not done else "unreadable:truncated")
+            yield a
+            if resume is None:
+                return
+            done, start = done + 1, resume
+
+
+def _records(fh, src: Source, cfg: IngestConfig, done: int):
+    """Yield the documents of the records from fh's position on; return None when the file ended
+    cleanly, else (offset where the damage starts, records read so far)."""
+    end = fh.tell()
     try:
-        with src.path.open("rb") as fh:
-            records = _QuietArchiveIterator(fh)
-            for record in records:
-                a = _document(record, done, src, cfg) if record.rec_type == "response" else None
-                end = records.get_record_offset() + records.get_record_length()  # reads the record to its end
-                if record.raw_stream.limit > 0:
-                    break  # shorter than declared: the file was cut inside this record
-                if a is not None:
-                    yield a
-                done += 1
-            else:
-                fh.seek(end)
-                if not fh.read(_LEFTOVER_PROBE).strip():
-                    return
+        records = _QuietArchiveIterator(fh)
+        for record in records:
+            a = _document(record, done, src, cfg) if record.rec_type == "response" else None
+            offset = records.get_record_offset()
+            length = records.get_record_length()    # reads the record to its end
+            if record.raw_stream.limit > 0:
+                return offset, done     # shorter than declared: the file was cut inside this record
+            end = offset + length
+            if a is not None:
+                yield a
+            done += 1
+        fh.seek(end)
+        if not fh.read(_LEFTOVER_PROBE).strip():
+            return None
     except (ArchiveLoadFailed, EOFError, zlib.error, ValueError, AttributeError):
         pass  # warcio fails like this on a cut or garbled record header
-    # the records before the break are kept; the rest is reported once
-    a = Article(id=f"{src.rel}#{done}", site=src.folder_site, origin=f"{src.origin}#{done}")
-    a.quarantine("unreadable:truncated" if done else "unreadable:corrupt")
-    yield a
+    return end, done
+
+
+def _next_record(fh, at: int, gz: bool) -> int | None:
+    """Offset of the first readable record start at or after `at`, or None (read in blocks: a
+    crawl file may be gigabytes)."""
+    marker = _GZIP_MAGIC if gz else b"WARC/1."
+    while True:
+        fh.seek(at)
+        block = fh.read(_SCAN_BLOCK)
+        pos = block.find(marker)
+        while pos >= 0:
+            fh.seek(at + pos)
+            if _opens_a_record(fh.read(_LEFTOVER_PROBE), gz):
+                return at + pos
+            pos = block.find(marker, pos + 1)
+        if len(block) < _SCAN_BLOCK:
+            return None
+        at += len(block) - len(marker) + 1      # a marker cut by the block's end is found next time
+
+
+def _opens_a_record(head: bytes, gz: bool) -> bool:
+    if gz:
+        try:
+            head = zlib.decompressobj(31).decompress(head, 16)
+        except zlib.error:
+            return False
+    return head.startswith(b"WARC/1.")
 
 
 def _document(record, n: int, src: Source, cfg: IngestConfig) -> Article | None:
