@@ -49,24 +49,23 @@ def test_logo_h1_is_not_the_title():
     assert _extracted("repeated.html").title == "Harbour ferry returns after winter repairs"
 
 
-def test_short_section_h1_gives_way_to_the_title_element():
-    body = "".join(f"<p>Paragraph {i} of the story about the new harbour crane and the people who run it every day.</p>"
+def _titled_page(title: str, topic: str, before: str = "") -> Article:
+    """A story of six paragraphs about `topic` under <title> `title` (`before`: markup ahead of
+    the article), extracted."""
+    body = "".join(f"<p>Paragraph {i} of the story about {topic} and the people who meet it every day.</p>"
                    for i in range(6))
-    html = ("<html><head><title>New crane lifts its first boat | Coastal Ledger</title></head><body>"
-            f"<main><h1>News</h1><article>{body}</article></main></body></html>")
-    a = Article(id="s", html=html)
+    a = Article(id="t", html=f"<html><head><title>{title}</title></head><body>{before}<article>{body}</article></body></html>")
     extract_html(a)
+    return a
+
+
+def test_short_section_h1_gives_way_to_the_title_element():
+    a = _titled_page("New crane lifts its first boat | Coastal Ledger", "the new harbour crane", "<h1>News</h1>")
     assert a.title == "New crane lifts its first boat"
 
 
-
 def test_a_title_the_site_escaped_twice_is_decoded_once():
-    body = "".join(f"<p>Paragraph {i} of the story about ferry fares and the people who pay them every day.</p>"
-                   for i in range(6))
-    html = ("<html><head><title>Harbour &amp;#x26; ferry fares rise | R&amp;D Ledger</title></head><body>"
-            f"<article>{body}</article></body></html>")
-    a = Article(id="t", html=html)
-    extract_html(a)
+    a = _titled_page("Harbour &amp;#x26; ferry fares rise | R&amp;D Ledger", "ferry fares")
     assert a.title == "Harbour & ferry fares rise"
 
 
