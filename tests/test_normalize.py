@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 
 from builder.article import Article
 from builder.config import NormalizeConfig
-from builder.normalize import (collapse_spaces, content_hash, key, move_dateline, normalize_article, normalize_text,
-                               split_dateline)
+from builder.normalize import (_repaired, collapse_spaces, content_hash, key, move_dateline, normalize_article,
+                               normalize_text, split_dateline)
 
 FIX = Path(__file__).parent / "fixtures"
 CFG = NormalizeConfig()
@@ -58,6 +58,16 @@ def test_normalize_article_title_on_one_line():
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b\ufeff]")
 
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet=st.characters(codec="utf-8"), max_size=200)
+       | st.lists(st.sampled_from(["Ã¼", "â€œ", "Â", "A\u0303", "\u00bc", " ", "\n", "\r", "\t", "\u00a0", "ab",
+                                   "é", "e\u0301", "\u200b", "\u00ad", "\x85", "\x93", "—", "„", "Ð¿"]),
+                  max_size=40).map("".join),
+       st.booleans())
+def test_the_shortcut_for_texts_with_nothing_to_repair_changes_nothing(text, fix):
+    assert normalize_text(text, NormalizeConfig(fix_mojibake=fix)) == _repaired(text, fix)
 
 @settings(max_examples=300, deadline=None)
 @given(st.text(alphabet=st.characters(codec="utf-8"), max_size=300)
