@@ -20,7 +20,7 @@ from builder.article import KEPT, QUARANTINED
 from builder.config import IngestConfig
 from builder.errors import BuilderError
 from builder.ingest import read_inputs
-from builder.ingest.decode import decode_bytes, host_of
+from builder.ingest.decode import clean_str, decode_bytes, host_of
 
 FIX = Path(__file__).parent / "fixtures" / "ingest"
 CFG = IngestConfig(site="fallback-site")
@@ -126,6 +126,16 @@ def test_jsonl_fields_and_bad_lines():
     dup = [x for x in arts if x.reason == "duplicate_id"]
     assert [d.id for d in dup] == ["n1"] and dup[0].origin.endswith(":8")
 
+
+
+def test_lone_surrogates_leave_text_and_metadata(tmp_path):
+    p = tmp_path / "s.jsonl"
+    # JSON may escape half of a surrogate pair: Python reads it as a lone surrogate
+    p.write_text('{"id": "s1", "title": "Fähre \\ud800fährt", "text": "Die Fähre\\udfff fährt wieder. \\ud83d\\ude00"}\n',
+                 encoding="utf-8")
+    (a,) = read(p)
+    assert a.title == "Fähre fährt" and a.text == "Die Fähre fährt wieder. \U0001f600"
+    assert clean_str(7) == "7" and clean_str(["x"]) is None and clean_str("plain") == "plain"
 
 def test_jsonl_in_folder_uses_relpath_ids():
     a = by_id(read(FIX / "tree"))
