@@ -111,7 +111,8 @@ _CJK = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U000200
 # Thai, Lao, Khmer and Myanmar put spaces between phrases, not words: a word is about four letters.
 _SEA = re.compile("[\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff]")
 _SEA_LETTERS_PER_WORD = 4
-_EITHER = re.compile(f"[{_CJK.pattern[1:-1]}{_SEA.pattern[1:-1]}]")    # one scan to tell that a text has neither
+UNSPACED_SCRIPTS = f"[{_CJK.pattern[1:-1]}{_SEA.pattern[1:-1]}]"   # either kind, as one character class
+_EITHER = re.compile(UNSPACED_SCRIPTS)    # one scan to tell that a text has neither
 
 
 def count_words(text: str, parts: list[str] | None = None) -> int:

@@ -15,7 +15,7 @@ from collections.abc import Iterable
 import numpy as np
 
 from builder import codepoints
-from builder.article import Article, count_words
+from builder.article import UNSPACED_SCRIPTS, Article, count_words
 from builder.config import FilterConfig, LangConfig, QualityConfig
 
 _SPACE = re.compile(r"\s+")
@@ -24,10 +24,19 @@ UNDETERMINED = "und"
 _LETTER = re.compile(r"[^\W\d_]")   # a letter: alphanumeric, not a decimal digit
 
 
-def count_letters(text: str) -> int:
-    """How many letters `text` has, counted on its code points at once (a regex substitution over
-    a whole article took longer than the rest of the quality filter)."""
-    return int(np.count_nonzero(codepoints.table(_LETTER.pattern)[codepoints.points(text)]))
+def text_counts(text: str) -> tuple[int, int, int]:
+    """(`count_words(text)`, characters that are not whitespace, letters), read off one array of
+    the text's code points: splitting the text and scanning it for each count took 0.15 ms an
+    article. Whitespace is `str.split`'s (re's `\\s` is the same class)."""
+    points = codepoints.points(text)
+    space = codepoints.table(r"\s")[points]
+    visible = len(points) - int(np.count_nonzero(space))
+    letters = int(np.count_nonzero(codepoints.table(_LETTER.pattern)[points]))
+    if points.dtype != np.uint8 and codepoints.table(UNSPACED_SCRIPTS)[points].any():
+        return count_words(text), visible, letters
+    # whitespace-separated words: non-space characters that start the text or follow a space
+    words = int(len(points) > 0 and not space[0]) + int(np.count_nonzero(space[:-1] & ~space[1:]))
+    return words, visible, letters
 
 
 @functools.lru_cache(maxsize=1)
@@ -95,14 +104,12 @@ class QualityFilter:
 
     def __call__(self, a: Article) -> str | None:
         c, text = self.cfg, a.text
-        parts = text.split()                        # str.split() splits at exactly \s
-        n = count_words(text, parts)
+        n, visible, letters = text_counts(text)
         if n < c.min_words:
             return "too_short"
         if n > c.max_words:
             return "quality:too_long"
-        visible = sum(map(len, parts))
-        if visible and count_letters(text) / visible < c.min_alpha_ratio:
+        if visible and letters / visible < c.min_alpha_ratio:
             return "quality:alpha_ratio"
         if (text.count("#") + text.count("…") + text.count("...")) / n > c.max_symbol_ratio:
             return "quality:symbol_ratio"

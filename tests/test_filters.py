@@ -10,8 +10,8 @@ from hypothesis import strategies as st
 
 from builder.article import DROPPED, QUARANTINED, Article
 from builder.config import FilterConfig, LangConfig, QualityConfig
-from builder.filters import (_LETTER, LanguageFilter, QualityFilter, _fasttext_model, apply_filters, count_letters,
-                             count_words)
+from builder.filters import (_LETTER, LanguageFilter, QualityFilter, _fasttext_model, apply_filters, count_words,
+                             text_counts)
 
 TEXTS = {
     "en": ("The city council met on Tuesday evening to discuss the new budget for schools and roads. "
@@ -149,9 +149,11 @@ def test_apply_filters_quality_disabled():
     assert a.alive and a.lang == "de"
 
 
-@settings(max_examples=200, deadline=None)
-@given(st.text(alphabet=st.characters() | st.sampled_from("aZ_09²½٣ßİ\u00a0\u2028\u3000\x1c漢ä\u0301"), max_size=60))
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.characters() | st.sampled_from("aZ_09²½٣ßİ\u00a0\u2028\u3000\x1c漢ไทยä\u0301 \n"), max_size=60))
 def test_letter_and_visible_counts_mean_what_the_regexes_mean(text):
-    """The quality filter's fast counts equal their regex definitions on any text (lone surrogates too)."""
-    assert count_letters(text) == len(_LETTER.findall(text)) == len(re.sub(r"[\W\d_]+", "", text))
-    assert sum(map(len, text.split())) == len(re.sub(r"\s+", "", text))
+    """The quality filter's fast counts equal their definitions on any text (lone surrogates too)."""
+    words, visible, letters = text_counts(text)
+    assert words == count_words(text)
+    assert visible == sum(map(len, text.split())) == len(re.sub(r"\s+", "", text))
+    assert letters == len(_LETTER.findall(text)) == len(re.sub(r"[\W\d_]+", "", text))
