@@ -35,10 +35,8 @@ from builder.config import Config
 from builder.dedup import ArticleDedup, apply_outcome, dedup_jsonl
 from builder.engines.local import Engine, batched
 from builder.errors import BuilderError
-from builder.extract import extract_html
 from builder.ingest import read_inputs
 from builder.progress import Outcomes, Reporter
-from builder.publish import ReleaseExtras, input_fingerprint, publish_release
 from builder.publish.parquet import ReleasePlan, carried_clusters, is_kept, kept_ids, read_kept_articles
 from builder.publish.pii import redact
 from builder.publish.versions import check_unpublished, locate_previous
@@ -58,6 +56,7 @@ def _prepare(item: tuple[Article, bool], cfg: Config) -> Article:
     a, site_pages = item
     bp = cfg.boilerplate
     if a.alive and a.html is not None:
+        from builder.extract import extract_html   # trafilatura: ~0.2 s to import, for HTML only
         # a full rendering is of use only to the single-page rules, which clean it
         extract_html(a, bp.rendered_ratio if bp.enabled and bp.single_page_rules else 0.0)
     if a.alive:
@@ -398,6 +397,7 @@ def build(cfg: Config, inputs: list[str | Path] | None = None, output: Path | No
             if prev_dir:
                 yield from read_kept_articles(prev_dir, again)
 
+        from builder.publish import ReleaseExtras, input_fingerprint, publish_release
         stats = {"timings": cleaning.timings, "documents": n, "seconds": time.perf_counter() - t0}
         extras = ReleaseExtras(templates=cleaning.audit(), dedup=report, stats=stats)
         release = publish_release(

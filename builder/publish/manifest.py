@@ -11,9 +11,9 @@ import hashlib
 import json
 import os
 from datetime import datetime, timezone
+from importlib import metadata
 from pathlib import Path
 
-import matplotlib
 import pyarrow as pa
 import pyarrow.parquet as pq
 
@@ -83,7 +83,7 @@ def build_manifest(release: Path, *, name: str, version: str, previous: str | No
         "previous": previous,
         "builder_version": builder.__version__,
         # byte-identical output is promised per library version too, so record the writers
-        "libraries": {"pyarrow": pa.__version__, "matplotlib": matplotlib.__version__},
+        "libraries": {"pyarrow": pa.__version__, "matplotlib": metadata.version("matplotlib")},
         "config_hash": cfg.hash(),
         "config": cfg.to_dict(invocation=False),
         "input_fingerprint": input_fp,
