@@ -115,15 +115,14 @@ UNSPACED_SCRIPTS = f"[{_CJK.pattern[1:-1]}{_SEA.pattern[1:-1]}]"   # either kind
 _EITHER = re.compile(UNSPACED_SCRIPTS)    # one scan to tell that a text has neither
 
 
-def count_words(text: str, parts: list[str] | None = None) -> int:
+def count_words(text: str) -> int:
     """Whitespace words, plus one word per Han/kana character (Chinese and Japanese use no spaces)
     and one per four letters of Thai, Lao, Khmer or Myanmar (spaces there end phrases).
-    `parts`: `text.split()`, if the caller has it.
 
     Korean (Hangul) separates words with spaces, so it is counted like European text.
     """
     if text.isascii() or not _EITHER.search(text):
-        return len(parts if parts is not None else text.split())
+        return len(text.split())
     cjk = len(_CJK.findall(text))
     sea = len(_SEA.findall(text))
     return len(_CJK.sub(" ", text).split()) + cjk + sea // _SEA_LETTERS_PER_WORD

@@ -58,7 +58,7 @@ def normalize_text(text: str, cfg: NormalizeConfig | None = None) -> str:
     if not unicodedata.is_normalized("NFC", plain):
         plain = unicodedata.normalize("NFC", plain)
     # Most texts have nothing to remove or repair: then the passes below come to this (a test
-    # checks it), at half the cost (four regular-expression scans of the text fewer).
+    # checks it), at ~60% of the cost (two regular-expression scans and an NFC check fewer).
     if not _REMOVED.search(plain) and not (fix and _MOJIBAKE_HINT.search(plain)):
         return collapse_spaces(plain)
     return _repaired(text, fix)
