@@ -170,6 +170,17 @@ def test_check_fails_on_a_flipped_byte(releases, tmp_path):
     assert failed_gates(result).startswith("manifest (data/")
 
 
+
+def test_a_previous_release_changed_since_its_build_is_refused(releases, tmp_path):
+    rel = copy_release(releases["v2"], tmp_path)
+    shard = sorted((rel / "data").glob("*.parquet"))[0]
+    data = bytearray(shard.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    shard.write_bytes(bytes(data))
+    result = build("--input", str(releases["tmp"] / "in2"), "--output", str(tmp_path / "out"), "--previous", str(rel))
+    assert result.exit_code == 2 and "differs from its manifest.json" in result.output
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").rglob("manifest.json"))
+
 def rewrite_data(rel: Path, edit) -> None:
     shard = sorted((rel / "data").glob("*.parquet"))[0]
     table = pq.read_table(shard)
