@@ -181,6 +181,19 @@ def test_a_previous_release_changed_since_its_build_is_refused(releases, tmp_pat
     assert result.exit_code == 2 and "differs from its manifest.json" in result.output
     assert not (tmp_path / "out").exists() or not any((tmp_path / "out").rglob("manifest.json"))
 
+
+def test_a_changed_latest_release_is_only_compared_with_and_the_changelog_says_so(releases, tmp_path):
+    out = tmp_path / "out" / "news"
+    shutil.copytree(releases["v1"], out / "1.0.0")
+    shard = sorted((out / "1.0.0" / "data").glob("*.parquet"))[0]
+    data = bytearray(shard.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    shard.write_bytes(bytes(data))
+    result = build("--input", str(releases["inputs"]), "--output", str(tmp_path / "out"))
+    assert result.exit_code == 0, result.output
+    changelog = (out / "1.0.1" / "CHANGELOG.md").read_text(encoding="utf-8")
+    assert "1.0.0 differs from its manifest.json (data/" in changelog
+
 def rewrite_data(rel: Path, edit) -> None:
     shard = sorted((rel / "data").glob("*.parquet"))[0]
     table = pq.read_table(shard)
