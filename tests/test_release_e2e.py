@@ -159,12 +159,17 @@ def copy_release(src: Path, tmp_path: Path) -> Path:
     return dst
 
 
-def test_check_fails_on_a_flipped_byte(releases, tmp_path):
-    rel = copy_release(releases["v2"], tmp_path)
+def flip_a_shard_byte(rel: Path) -> None:
+    """A byte in the middle of the release's first data shard, flipped (bit rot, a bad copy)."""
     shard = sorted((rel / "data").glob("*.parquet"))[0]
     data = bytearray(shard.read_bytes())
     data[len(data) // 2] ^= 0xFF
     shard.write_bytes(bytes(data))
+
+
+def test_check_fails_on_a_flipped_byte(releases, tmp_path):
+    rel = copy_release(releases["v2"], tmp_path)
+    flip_a_shard_byte(rel)
     result = check(rel)
     assert result.exit_code == 1
     assert failed_gates(result).startswith("manifest (data/")
@@ -173,10 +178,7 @@ def test_check_fails_on_a_flipped_byte(releases, tmp_path):
 
 def test_a_previous_release_changed_since_its_build_is_refused(releases, tmp_path):
     rel = copy_release(releases["v2"], tmp_path)
-    shard = sorted((rel / "data").glob("*.parquet"))[0]
-    data = bytearray(shard.read_bytes())
-    data[len(data) // 2] ^= 0xFF
-    shard.write_bytes(bytes(data))
+    flip_a_shard_byte(rel)
     result = build("--input", str(releases["tmp"] / "in2"), "--output", str(tmp_path / "out"), "--previous", str(rel))
     assert result.exit_code == 2 and "differs from its manifest.json" in result.output
     assert not (tmp_path / "out").exists() or not any((tmp_path / "out").rglob("manifest.json"))
@@ -185,10 +187,7 @@ def test_a_previous_release_changed_since_its_build_is_refused(releases, tmp_pat
 def test_a_changed_latest_release_is_only_compared_with_and_the_changelog_says_so(releases, tmp_path):
     out = tmp_path / "out" / "news"
     shutil.copytree(releases["v1"], out / "1.0.0")
-    shard = sorted((out / "1.0.0" / "data").glob("*.parquet"))[0]
-    data = bytearray(shard.read_bytes())
-    data[len(data) // 2] ^= 0xFF
-    shard.write_bytes(bytes(data))
+    flip_a_shard_byte(out / "1.0.0")
     result = build("--input", str(releases["inputs"]), "--output", str(tmp_path / "out"))
     assert result.exit_code == 0, result.output
     changelog = (out / "1.0.1" / "CHANGELOG.md").read_text(encoding="utf-8")
