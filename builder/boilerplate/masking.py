@@ -149,14 +149,8 @@ def _has_digit(x, a, b, digit):
 def _month_names(x, a, b, dst, word, months, sizes):
     """A word (a whole run of `\\w`) that is a month name, and a "." after it, replaced by
     PLACE M PLACE: x[a:b] into dst; its length."""
-    n = 0
-    i = a
+    i, n = _copy_outside(x, a, b, word, dst, 0)
     while i < b:
-        if not word[x[i]]:
-            dst[n] = x[i]
-            n += 1
-            i += 1
-            continue
         j = _run_end(x, i, b, word)
         if _is_month(x, i, j, months, sizes):
             dst[n], dst[n + 1], dst[n + 2] = 0x2036, 77, 0x2036     # PLACE M PLACE
@@ -166,8 +160,19 @@ def _month_names(x, a, b, dst, word, months, sizes):
         else:
             dst[n:n + j - i] = x[i:j]
             n += j - i
-        i = j
+        i, n = _copy_outside(x, j, b, word, dst, n)
     return n
+
+
+@kernel
+def _copy_outside(x, i, end, member, dst, n):
+    """x[i:] up to the next `member` character (or `end`) appended to dst at n: (where the copy
+    stopped, the new length of dst)."""
+    while i < end and not member[x[i]]:
+        dst[n] = x[i]
+        n += 1
+        i += 1
+    return i, n
 
 
 @kernel
@@ -189,17 +194,11 @@ def _is_month(x, i, j, months, sizes):
 @kernel
 def _numbers(x, n, out, o, digit):
     """`DIGITS` replaced by "0": x[:n] appended to out at o; the new end."""
-    i = 0
+    i, o = _copy_outside(x, 0, n, digit, out, o)
     while i < n:
-        if not digit[x[i]]:
-            out[o] = x[i]
-            o += 1
-            i += 1
-            continue
         j = _run_end(x, i, n, digit)
         while j + 1 < n and (x[j] == 46 or x[j] == 44 or x[j] == 58 or x[j] == 47) and digit[x[j + 1]]:
             j = _run_end(x, j + 1, n, digit)
         out[o] = 48
-        o += 1
-        i = j
+        i, o = _copy_outside(x, j, n, digit, out, o + 1)
     return o
