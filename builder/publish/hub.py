@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from builder.errors import BuilderError
-from builder.publish.manifest import mismatches, read_manifest
+from builder.publish.manifest import read_manifest, require_intact
 
 _REPO = re.compile(r"^[\w.-]+/[\w.-]+$")
 REPLACED = ["data/*", "audit/*", "plots/*", "dedup/*"]
@@ -41,13 +41,8 @@ def push_release(release: Path, repo: str, *, dry_run: bool, token: str | None =
     version = manifest["version"]
     if not _REPO.match(repo):
         raise BuilderError(f"--repo must look like ORG/NAME, got {repo!r}")
-    # A release is published as built: a file changed or added since (by hand, by a disk) would
-    # go up under a version whose manifest and card say otherwise.
-    bad = mismatches(release, manifest)
-    if bad:
-        more = f" (and {len(bad) - 3} more)" if len(bad) > 3 else ""
-        raise BuilderError(f"{release} differs from its manifest.json, not pushed: {'; '.join(bad[:3])}{more}"
-                           " (see `builder check`)")
+    # A release is published as built, not under a version whose manifest and card say otherwise.
+    require_intact(release, manifest, "not pushed")
     items = push_plan(release)
     if dry_run:
         return items

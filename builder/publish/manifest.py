@@ -146,3 +146,13 @@ def mismatches(release: Path, manifest: dict) -> list[str]:
     unlisted = sorted(p.relative_to(release).as_posix() for p in release.rglob("*")
                       if p.is_file() and p.relative_to(release).as_posix() not in listed | {MANIFEST, BUILD_INFO})
     return bad + [f"{rel}: not in the manifest" for rel in unlisted]
+
+
+def require_intact(release: Path, manifest: dict, refused: str) -> None:
+    """BuilderError (exit 2) naming what differs, when `release` differs from its manifest: a file
+    changed or added since the build would go on unseen. `refused`: what is not done then."""
+    bad = mismatches(release, manifest)
+    if bad:
+        more = f" (and {len(bad) - 3} more)" if len(bad) > 3 else ""
+        raise BuilderError(f"{release} differs from its manifest.json, {refused}: {'; '.join(bad[:3])}{more}"
+                           " (see `builder check`)")
