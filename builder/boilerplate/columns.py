@@ -158,7 +158,7 @@ def _split_words(points, word, mark, facts_of):
     offsets = np.zeros(cap + 1, dtype=np.int64)
     line_of = np.empty(cap, dtype=np.int64)
     values = np.empty(4 * len(points), dtype=np.uint8)
-    facts = np.zeros(np.count_nonzero(points == 10) + 1, dtype=np.uint8)
+    facts = np.zeros(len(points) + 1, dtype=np.uint8)   # a line per character at most; no count pass
     count = out = line = 0
     base = was = False                    # the last non-mark's state; the previous character's
     prev = 10                             # the previous character (a line starts after a break)
@@ -193,7 +193,7 @@ def _split_words(points, word, mark, facts_of):
         f |= SPACED
     facts[line] = f | (facts_of[prev] & ENDS)
     offsets[count] = out
-    return offsets[:count + 1], values[:out], line_of[:count], facts
+    return offsets[:count + 1], values[:out], line_of[:count], facts[:line + 1]
 
 
 @kernel

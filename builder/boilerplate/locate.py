@@ -196,17 +196,19 @@ def _cut(c, cr, k, s, e, extracted):
     """Where the main text [s, e) ends at a "cut" heading (comments, related links), else e."""
     counts = np.zeros(len(cr.sure_at), dtype=np.int64)
     prose_total = lines_total = prose_lines = 0
+    any_cut = False
     for i in range(s, e):
         if c.blank[i]:
             continue
         x = c.cut[i]
         if x >= 0 and (not extracted or cr.in_extracted[x]):
             counts[x] += 1
+            any_cut = True
         lines_total += 1
         if c.prose[i]:
             prose_total += c.words[i]
             prose_lines += 1
-    if not counts.any():
+    if not any_cut:
         return e
     seen = seen_lines = seen_prose = 0
     for i in range(s, e):

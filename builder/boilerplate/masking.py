@@ -78,8 +78,7 @@ def _mask_page(m, s, word, digit, opens, closes, least, months, sizes):
             k = _month_names(src, a, b, dated, word, months, sizes)
             o = _numbers(dated, k, out, o, digit)
         else:
-            out[o:o + b - a] = src[a:b]
-            o += b - a
+            o = _copy(src, a, b, out, o)
         if me >= len(m):
             return out[:o]
         out[o] = 10
@@ -158,10 +157,19 @@ def _month_names(x, a, b, dst, word, months, sizes):
             if j < b and x[j] == 46:
                 j += 1
         else:
-            dst[n:n + j - i] = x[i:j]
-            n += j - i
+            n = _copy(x, i, j, dst, n)
         i, n = _copy_outside(x, j, b, word, dst, n)
     return n
+
+
+@kernel
+def _copy(x, i, end, dst, n):
+    """x[i:end] appended to dst at n; the new length of dst. A loop, not a slice assignment: numba
+    compiles a slice assignment's shape-mismatch error message (string formatting), ~2 s on the
+    first run after an install."""
+    for k in range(end - i):
+        dst[n + k] = x[i + k]
+    return n + max(end - i, 0)
 
 
 @kernel
