@@ -57,7 +57,8 @@ def _table() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     encoded = [w.encode("utf-8", "surrogatepass") for w in words]
     offsets = np.zeros(len(words) + 1, dtype=np.int64)
     offsets[1:] = np.cumsum([len(b) for b in encoded])
-    data = np.frombuffer(b"".join(encoded), dtype=np.uint8)
+    # writable, like the Arrow buffers `_lookup` hashes: one compiled `_hash` serves both
+    data = np.frombuffer(bytearray(b"".join(encoded)), dtype=np.uint8)
     size = 1 << max(4, (4 * len(words)).bit_length())
     return offsets, data, _build(offsets, data, size)
 
