@@ -4,6 +4,7 @@ from __future__ import annotations
 import gzip
 import io
 import json
+import random
 import shutil
 from pathlib import Path
 
@@ -205,6 +206,17 @@ def test_jsonl_bad_encoding_per_line(tmp_path):
     assert a["bom"].alive
     assert a["l"].text == "Größe und Maß: Straße"
     assert a["f.jsonl:3"].reason == "unreadable:binary"
+
+
+def test_stray_nul_bytes_dropped_binary_still_quarantined(tmp_path):
+    para = "Der Stadtrat hat am Montag den neuen Haushalt beschlossen, nach langer Debatte. " * 40
+    (tmp_path / "stray.txt").write_bytes(para[:1500].encode() + b"\x00" + para[1500:].encode() + b"\x00")
+    (tmp_path / "random.txt").write_bytes(random.Random(7).randbytes(20_000))     # ~78 NULs
+    (tmp_path / "utf16.txt").write_bytes(para.encode("utf-16-le"))                # no BOM: half NULs
+    a = by_id(read(tmp_path))
+    assert a["stray"].alive and a["stray"].text == para
+    assert a["random"].reason == "unreadable:binary"
+    assert a["utf16"].reason == "unreadable:binary"
 
 
 # --- encodings of whole files --------------------------------------------------------------

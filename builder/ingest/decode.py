@@ -19,6 +19,7 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _NON_ASCII = re.compile(r"[^\x00-\x7f]")
 _LETTER_OR_SPACE = re.compile(r"[^\W\d_]|\s")
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
+_MAX_NUL_SHARE = 1000   # more than one NUL byte in this many: binary
 _CP1252_C1 = {b: bytes([b]).decode("cp1252") for b in range(0x80, 0xA0) if b not in (0x81, 0x8D, 0x8F, 0x90, 0x9D)}
 
 
@@ -30,8 +31,15 @@ def decode_bytes(data: bytes, declared: str | None = None) -> tuple[str | None, 
                 return data[len(bom):].decode(enc), None
             except UnicodeDecodeError:
                 return None, "unreadable:encoding"
-    if b"\x00" in data:
-        return None, "unreadable:binary"
+    nuls = data.count(b"\x00")
+    if nuls:
+        # Binary data (and UTF-16 without a BOM) is full of NUL bytes: even random bytes hold one in
+        # 256. A text scrape may carry a few strays from a bad conversion: they are dropped, and
+        # the text is kept if the rest reads as text.
+        if nuls * _MAX_NUL_SHARE > len(data):
+            return None, "unreadable:binary"
+        text, reason = decode_bytes(data.replace(b"\x00", b""), declared)
+        return (text, None) if text is not None else (None, "unreadable:binary")
     try:
         # valid UTF-8 beats any declaration: other encodings almost never validate by chance,
         # while pages that declare Latin-1 and send UTF-8 are common
