@@ -7,11 +7,15 @@ FOLDER/gold.jsonl.gz, and prints the scorer's result, docs/s and the boilerplate
 `--halves` also scores two halves of the sites separately (split by a hash of the site name), to
 check that a change helps on sites it was not tuned on.
 
+`--peer` also runs trafilatura as its users call it (`trafilatura.extract(html, url=url)`, default
+settings) on the same HTML pages, in the same process and minutes, scores its output the same way
+and prints both F1s and the speed ratio.
+
 `--repeat N` times the boilerplate stage N times and prints the median and range (shared
 machines are noisy: one timing can be off by a third). Every timed run starts with the rules'
 memory of verdicts emptied, as in a fresh process: a warm one made repeated runs ~10% faster.
 
-usage: bench_clean.py FOLDER [--out DIR] [--scorer PATH] [--workers N] [--halves] [--only text|html] [--repeat N]
+usage: bench_clean.py FOLDER [--out DIR] [--scorer PATH] [--workers N] [--halves] [--only text|html] [--repeat N] [--peer]
 """
 from __future__ import annotations
 
@@ -56,6 +60,30 @@ def _half_gold(gold: Path, tmp: Path) -> list[Path]:
     return paths
 
 
+def _trafilatura(src: Path, out: Path) -> float:
+    """trafilatura.extract with its defaults on every page of an html.jsonl.gz, written as clean
+    records; its docs/s (extraction only, the JSON reading outside the timer)."""
+    import trafilatura
+
+    with gzip.open(src, "rt", encoding="utf-8") as f:
+        pages = [json.loads(line) for line in f]
+    texts, spent = [], 0.0
+    for p in pages:
+        t = time.perf_counter()
+        texts.append(trafilatura.extract(p["html"], url=p.get("url")) or "")
+        spent += time.perf_counter() - t
+    with open(out, "w", encoding="utf-8") as f:
+        for p, text in zip(pages, texts):
+            f.write(json.dumps({"id": p["id"], "status": "kept" if text else "dropped", "text": text}, ensure_ascii=False) + "\n")
+    return len(pages) / spent
+
+
+def _f1(scored: str) -> str:
+    """The F1 figure of a scorer's "clean F1 ..." line."""
+    line = next((l for l in scored.splitlines() if l.startswith("clean F1")), "")
+    return line.split()[2] if len(line.split()) > 2 else "?"
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("folder", type=Path)
@@ -66,6 +94,7 @@ def main() -> int:
     ap.add_argument("--halves", action="store_true", help="also score two halves of the sites")
     ap.add_argument("--only", choices=("text", "html"), default=None)
     ap.add_argument("--repeat", type=int, default=1, help="time the boilerplate stage this many times (median, range)")
+    ap.add_argument("--peer", action="store_true", help="also time and score plain trafilatura on the HTML pages")
     args = ap.parse_args()
 
     cfg = load_config(args.config, {"engine.workers": args.workers})
@@ -110,6 +139,12 @@ def main() -> int:
         if args.halves:
             for name, g in zip("AB", _half_gold(gold, args.out)):
                 print(f"  half {name}: " + _score(args.scorer, g, out).splitlines()[-1])
+        if args.peer and kind == "html":
+            peer_out = args.out / "peer-trafilatura-html.jsonl"
+            peer_rate = _trafilatura(src, peer_out)
+            peer_f1 = _score(args.scorer, gold, peer_out).splitlines()[-1]
+            print(f"peer trafilatura.extract: {peer_f1}\npeer {peer_rate:,.1f} docs/s; builder/peer speed "
+                  f"{rate / peer_rate:.2f}x; F1 {_f1(_score(args.scorer, gold, out))} against {_f1(peer_f1)}")
     return 0
 
 
