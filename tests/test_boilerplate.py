@@ -853,6 +853,20 @@ def _reference_features(lines: list[str], rules, p: L.Params) -> list[tuple | No
     prompts = {q for f, qs in quotes if f[9] for q in qs if count[q] >= 2 and len(_py_words(q)) >= 5}
     for f, qs in quotes:
         f[9] = f[9] or not prompts.isdisjoint(qs)
+    # rows of a table without bars: mostly numbers, in a run of such lines (blank lines between them allowed)
+    row = [f is not None and sum(re.fullmatch("[0-9]+", w) is not None for w in t) >= max(
+        p.table_numbers, p.table_number_share * len(t)) for f, t in zip(out, toks)]
+    run: list[int] = []
+    for i, f in enumerate(out + [None, ["end"]]):
+        if f is None:
+            continue
+        if i < len(out) and row[i]:
+            run.append(i)
+            continue
+        if len(run) >= p.table_rows:
+            for k in run:
+                out[k][7] = True
+        run = []
     return [None if f is None else tuple(f) for f in out]
 
 
@@ -863,6 +877,10 @@ def _count(line: str, cls: str) -> int:
 def _as_tuples(feats) -> list[tuple | None]:
     return [None if f is None else (f.text, f.words, f.stop, f.prose, f.bullet, f.rule, f.cut, f.table, f.repeated,
                                     f.soft, f.listing) for f in feats]
+
+
+_STANDINGS = ["Final standings after 36 races:", "Pos. Driver Points Wins Poles", "1 Ann Lee 5040 5 1 17",
+              "2 Bo Diaz 5035 7 0 15", "", "3 Cy Moe 5033 4 6 15", "4 Di Fox 5027 6 3 19", "Full calendar"]
 
 
 _TRICKY = [
@@ -878,7 +896,7 @@ _TRICKY = [
     "\u2028separator", "x", "東京の新しい橋は五月に開通する予定です。", "サイトマップ", "สะพานใหม่เปิดในเดือนพฤษภาคม",
     "橋 bridge ブリッジ สะพาน and more words to make it long enough for prose tests here",
     "नई पुल मई में खुलेगी और शहर के लोग इसका लंबे समय से इंतज़ार कर रहे थे। यह अच्छा है",
-    "\u0947 a mark first, then ❤\ufe0f an emoji with its variation selector", "अरबी اَلْعَرَبِيَّة harakat", "a lone \ud800surrogate - Share", "Σ ΣΟΦΙΑ ΟΔΟΣ", "«Zitat» und „Anführung“", "   ", "...", "12:45", "2024-05-03",
+    *_STANDINGS, "\u0947 a mark first, then ❤\ufe0f an emoji with its variation selector", "अरबी اَلْعَرَبِيَّة harakat", "a lone \ud800surrogate - Share", "Σ ΣΟΦΙΑ ΟΔΟΣ", "«Zitat» und „Anführung“", "   ", "...", "12:45", "2024-05-03",
 ]
 
 
@@ -886,6 +904,15 @@ def _fixture_pages() -> list[list[str]]:
     pages = [(FIX / name).read_text(encoding="utf-8").split("\n") for name in ("en_full_page.txt", "de_full_page.txt")]
     pages += [p.read_text(encoding="utf-8").split("\n") for p in sorted((FIX / "it-boltwise").glob("*.txt"))]
     return pages + [_TRICKY, _TRICKY[::-1] + _TRICKY[:5], ["", "1234", "!!!"], [""]]
+
+
+def test_table_rows_without_bars_are_a_table_but_not_links_that_carry_numbers():
+    rules, p = load_rules(), L.Params()
+    seo = [f"Best 24/7 gym in {code}, Camden County" for code in ("08004", "08007", "08009", "08010", "08011")]
+    page = ["1 2 3 4 5", "", *_STANDINGS, "", *seo, "", "5 out of 10 readers said 3 or 4 times"]
+    table = {f.text for f in L.features(page, rules, p) if f is not None and f.table}
+    assert table == set(_STANDINGS[2:4] + _STANDINGS[5:7])     # the four rows, across the blank line
+    assert not {f.text for f in L.features(_STANDINGS[:4], rules, p) if f is not None and f.table}   # two rows: no run
 
 
 def test_batch_features_equal_the_per_line_definition():

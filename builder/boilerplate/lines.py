@@ -69,7 +69,10 @@ class Params:
     prose_offset: float = 10.0      # subtracted from a prose line's words: long paragraphs weigh more than blurbs
     soft_scale: float = 3.0         # a rule hit on a line up to this many times its word limit still counts against the main text
     rule_max_prose: int = 20        # a prose line longer than this survives a drop-rule hit inside the main text
-    table_gain: float = 0.5         # a "| cell | cell |" table row counts slightly for the main text
+    table_gain: float = 0.5         # a "| cell | cell |" table row counts slightly for the main text ...
+    table_numbers: int = 3          # ... and so does a row of a table rendered without bars: a line with this many
+    table_number_share: float = 0.4 # numbers, this share of its words, in a run of `table_rows` such lines
+    table_rows: int = 4             # (blank lines between them allowed): standings, prices, schedules
     label_words: int = 3            # a line of at most this many words is label-like (menu item, button)
     extracted_share: float = 0.15   # pages with fewer label-like lines than this share are treated as extracted text
     extracted_edge: int = 3         # ... and so are pages whose prose starts within this many lines and ends
@@ -172,6 +175,7 @@ def batch_features(pages: list[list[str]], rules: Rules, p: Params) -> Batch:
     markup = (facts & CLOSING_TAG).astype(bool) & long & ~listing
     listing = _recheck(listing, markup, lambda i: len(MARKUP.findall(lines[i])) >= p.markup_tags)
     table = pc.starts_with(col, "|").to_numpy(zero_copy_only=False) & pc.ends_with(col, "|").to_numpy(zero_copy_only=False)
+    table |= _number_rows(codes, parent, tok, page, empty(col), p)
     verdicts = _judge(lines, fold_lines, col, tokens, codes, parent, tok, bullet, rules, p)
     rule, soft = [None] * len(lines), [False] * len(lines)
     cut = np.full(len(lines), -1, dtype=np.int64)
@@ -195,6 +199,27 @@ def batch_features(pages: list[list[str]], rules: Rules, p: Params) -> Batch:
         for i in spaced.tolist():
             keys[i] = " ".join(keys[i].split())
     return Batch(lines, starts, cols, rule, list(cut_names), _cut_rules(list(cut_names), rules), keys)
+
+
+def _number_rows(codes: pa.DictionaryArray, parent: np.ndarray, tok: np.ndarray, page: np.ndarray,
+                 blank: np.ndarray, p: Params) -> np.ndarray:
+    """Per line: is it a row of a table whose cells lost their borders in the rendering ("1 Kyle
+    Busch 5040 5 1 17 27")? Mostly numbers, in a run of such lines on its page. A lone line of
+    figures, or a list of links that each carry a number or two, is not."""
+    numeric = matches(codes.dictionary, "^[0-9]+$")[codes.indices.to_numpy()]   # each distinct word tested once
+    numbers = np.bincount(parent[numeric], minlength=len(tok))
+    row = (numbers >= p.table_numbers) & (numbers >= p.table_number_share * tok)
+    out = np.zeros(len(tok), dtype=bool)
+    if not row.any():
+        return out
+    # runs of rows among the page's non-blank lines
+    lines = np.flatnonzero(~blank)
+    r, pg = row[lines], page[lines]
+    starts = r & ~np.concatenate(([False], r[:-1] & (pg[1:] == pg[:-1])))
+    run = np.cumsum(starts) - 1
+    size = np.bincount(run[r], minlength=int(starts.sum()))
+    out[lines[r][size[run[r]] >= p.table_rows]] = True
+    return out
 
 
 def _cut_rules(names: list[str], rules: Rules) -> CutRules:
