@@ -785,6 +785,60 @@ def test_an_updated_story_on_a_two_page_site_keeps_its_paragraphs():
             assert p in a.text, a.id
 
 
+_RELATED = ["The council approved a new budget for the harbour district after a long debate "
+            "about parking, ferries and the future of the old fish market on the quay.",
+            "Two schools in the valley will merge next year, the education office said, because "
+            "both have lost a third of their pupils since the factory closed.",
+            "The summer festival returns to the castle grounds with three stages, a night market "
+            "and, for the first time, a programme for children in the afternoon."]
+_STORY_A = ["The river authority opened the new flood barrier on Monday after four years of construction, "
+            "and said it would protect about two thousand homes in the old town from the spring floods.",
+            "Engineers tested the gates twice during the winter storms, when the water rose higher than at "
+            "any time since records began, and both tests went without a problem."]
+_STORY_B = ["A small bookshop in the market hall celebrated its fiftieth birthday with readings by local "
+            "authors and a long queue of customers who came to buy a signed copy of the anniversary book.",
+            "The owner, who took over from her father in the spring of 2006, said that the shop had survived "
+            "because its readers kept coming back, even when prices went up and the rent doubled."]
+
+
+def _with_url(id_: str, lines: list[str], url: str) -> Article:
+    a = _article(id_, "\n".join(lines), "valley-news")
+    a.url = url
+    return a
+
+
+def test_two_stories_sharing_a_block_of_teasers_learn_it_as_template():
+    """Different addresses and headlines: two stories, though most of their prose is the same block
+    of related stories; the block is the site's template and leaves both."""
+    arts = [_with_url("a", ["Flood barrier opens", *_STORY_A, *_RELATED], "https://valley.example/news/barrier"),
+            _with_url("b", ["Bookshop turns fifty", *_STORY_B, *_RELATED], "https://valley.example/news/bookshop")]
+    clean_corpus(arts, _no_profiles())
+    for a, story in zip(arts, (_STORY_A, _STORY_B)):
+        assert all(p in a.text for p in story), a.id
+        assert not any(r in a.text for r in _RELATED), a.id
+
+
+@pytest.mark.parametrize("second_url, second_head", [
+    ("https://valley.example/news/barrier-2", "Flood barrier opens"),       # one story at a second address
+    ("http://www.valley.example/news/barrier/?utm=x", "Barrier opens at last"),  # an update: same address
+    (None, "Barrier opens at last"),                                         # no address to tell
+])
+def test_one_story_twice_is_not_learned_as_template(second_url, second_head):
+    """The same story under another address with its headline, or at its address under a new
+    headline, or without any address: a repeat, whose paragraphs stay in both copies."""
+    first = _with_url("a", ["Flood barrier opens", *_STORY_A, *_RELATED], "https://valley.example/news/barrier")
+    update = ["Update: the barrier closed for the first time tonight, two hours before the high tide, and "
+              "the authority said the water on the town side stayed a metre below the quay.",
+              "Residents of the lower streets, who had moved their cars to the hill as a precaution, were "
+              "allowed to return shortly after midnight, the police said in a statement.",
+              "The mayor thanked the crews who worked through the night and said the town would hold a small "
+              "ceremony at the barrier once the spring floods are over."]
+    second = _with_url("b", [second_head, *_STORY_A, *update, *_RELATED], second_url)
+    clean_corpus([first, second], _no_profiles())
+    for a in (first, second):
+        assert all(p in a.text for p in _STORY_A), a.id
+
+
 # --- the batch (column) computation against the per-line definition ---------------------------
 
 _PY_WORD = re.compile(r"\w+")

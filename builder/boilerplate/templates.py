@@ -24,6 +24,7 @@ from builder.config import BoilerplateConfig
 
 QUOTED = re.compile(r"\"[^\"\n]{2,200}\"|“[^”\n]{2,200}”|„[^“”\n]{2,200}[“”]|»[^«\n]{2,200}«|«[^»\n]{2,200}»|‘[^’\n]{2,200}’|'[^'\n]{8,200}'")
 _MAX_HASHES_PER_SITE = 200_000   # bounded memory: beyond this, hashes seen once are pruned
+_MAX_KEYS_PER_SITE = 200_000     # ... and beyond this many addresses and headlines, every page counts as a known story
 _REPEAT_SHARE = 0.5              # a page with this share of its prose already seen on its site is a repeat
 _PROSE_WORDS = 12                # a line of this many words is prose for that test
 _PENDING_CHARS = 16_000_000      # characters of first pages held unhashed (beyond: hashed, oldest first; a deferred
@@ -85,13 +86,29 @@ class SiteTemplate:
         }
 
 
-def _is_repeat(prose: list[tuple[int, bool]]) -> bool:
+def _is_repeat(prose: list[tuple[int, bool]], known: bool) -> bool:
     """Is a page, given its long lines as (characters, seen before on its site), another crawl,
     rendering or update of a story already counted? Counting it would make that story's own
-    paragraphs "template" and strip them from every copy. Two pages of a site that share a long
-    block of teasers look the same; leaving that block in is the lesser harm than losing a story."""
+    paragraphs "template" and strip them from every copy. `known`: the page shares its address or
+    its headline with a page seen before on the site (`page_keys`). A page with a new address and a
+    new headline is another story even when half its prose was seen before: a long block of
+    teasers or related stories that two pages share is template. Without an address to tell, a
+    page whose prose was mostly seen is taken for a repeat (losing a story is the worse harm)."""
     seen = [n for n, was in prose if was]
-    return len(seen) >= 2 and sum(seen) >= _REPEAT_SHARE * sum(n for n, _ in prose)
+    return known and len(seen) >= 2 and sum(seen) >= _REPEAT_SHARE * sum(n for n, _ in prose)
+
+
+def page_keys(url: str | None, title: str | None, text: str) -> tuple[int, ...]:
+    """What names a story on its site, as 8-byte keys: its address (scheme, "www.", query, fragment
+    and a final "/" left out), then its headline (the given title, else the page's first line).
+    Nothing for a page without an address: a title alone does not tell two renderings of one
+    page apart (the <title> line of the full page, the headline of an extraction)."""
+    u = (url or "").strip().casefold().split("#", 1)[0].split("?", 1)[0].split("://", 1)[-1].removeprefix("www.").rstrip("/")
+    if not u:
+        return ()
+    head = title if title and title.strip() else next((l for l in text.split("\n", 50)[:50] if l.strip()), "")
+    head = " ".join(head.split()).casefold()
+    return tuple(xxhash.xxh3_64_intdigest(k.encode("utf-8", "surrogatepass")) for k in ("u " + u, "t " + head) if k[2:])
 
 
 class TemplateLearner:
@@ -111,6 +128,8 @@ class TemplateLearner:
         self._pending: dict[str, tuple[str, str | None]] = {}
         self._pending_chars = 0
         self._given: dict[str, list[int]] = {}   # hashes of waiting pages, made elsewhere (`give`)
+        self._pending_keys: dict[str, tuple[int, ...]] = {}   # `page_keys` of the waiting pages
+        self._known: dict[str, set[int]] = {}   # per site, `page_keys` of every page seen (capped)
 
     @classmethod
     def for_config(cls, cfg: BoilerplateConfig, deferred: bool = False) -> TemplateLearner:
@@ -128,6 +147,7 @@ class TemplateLearner:
             self._flush(site)
         elif site not in self._counts and a.line_hashes is None:
             self._pending[site] = (a.text, a.title)
+            self._pending_keys[site] = page_keys(a.url, a.title, a.text)
             self._pending_chars += len(a.text)
             while self._pending_chars > _PENDING_CHARS and not self.deferred:
                 self._flush(next(iter(self._pending)))
@@ -135,7 +155,7 @@ class TemplateLearner:
         page = a.text.split("\n")
         if a.line_hashes is None:
             a.line_hashes = line_hashes(page, a.title)
-        self._count(site, page, a.line_hashes)
+        self._count(site, page, a.line_hashes, page_keys(a.url, a.title, a.text))
 
     def waiting(self, sites: Iterable[str]) -> list[tuple[str, str, str | None]]:
         """(site, text, title) of the unhashed first pages of these sites, for a caller that will
@@ -172,9 +192,11 @@ class TemplateLearner:
         self._pending_chars -= len(text)
         page = text.split("\n")
         hashes = self._given.pop(site, None)
-        self._count(site, page, hashes if hashes is not None else line_hashes(page, title))
+        self._count(site, page, hashes if hashes is not None else line_hashes(page, title), self._pending_keys.pop(site))
 
-    def _count(self, site: str, page: list[str], hashes: list[int]) -> None:
+    def _count(self, site: str, page: list[str], hashes: list[int], keys: tuple[int, ...] = ()) -> None:
+        """Count one page's line hashes for its site, unless it repeats a story counted already;
+        `keys`: its `page_keys`."""
         if len(page) != len(hashes):
             raise ValueError("template count: one hash per line expected")
         counts = self._counts.setdefault(site, Counter())
@@ -184,8 +206,13 @@ class TemplateLearner:
         if "" in page:
             lines.pop(hashes[page.index("")], None)     # blank lines count for nothing
         before = lines.keys() & counts.keys()           # seen on an earlier page of the site
+        known = self._known.setdefault(site, set())
+        # beyond the cap, every page counts as known: the conservative side
+        seen_story = not keys or not known.isdisjoint(keys) or len(known) >= _MAX_KEYS_PER_SITE
+        if len(known) < _MAX_KEYS_PER_SITE:
+            known.update(keys)
         if _is_repeat([(len(line), h in before) for h, line in lines.items()
-                       if line.count(" ") >= _PROSE_WORDS - 1]):
+                       if line.count(" ") >= _PROSE_WORDS - 1], seen_story):
             return
         self._pages[site] += 1
         counts.update(lines.keys())
@@ -201,6 +228,8 @@ class TemplateLearner:
             self._flush(next(iter(self._pending)))
         self._pending.clear()
         self._given.clear()
+        self._pending_keys.clear()
+        self._known.clear()
         self._pending_chars = 0
         out: dict[str, SiteTemplate] = {}
         for site in sorted(self._counts):
