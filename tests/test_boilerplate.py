@@ -839,6 +839,29 @@ def test_one_story_twice_is_not_learned_as_template(second_url, second_head):
         assert all(p in a.text for p in _STORY_A), a.id
 
 
+def test_text_framed_by_the_site_template_goes_on_over_its_short_lines():
+    """Below its last paragraph an article may go on in lines too short for prose (a list of
+    features); on a page its site's template frames, they are text up to the footer template,
+    while a bare label ("Share") ends the text on the page it stands in."""
+    header = ["Valley Games", "Home", "Games", "Blog", "Shop", "Account"]
+    footer = ["Previous post", "Next post", "Leave a reply", "All rights reserved by the studio"]
+    intro = ["The autumn pack of our card game brings new tasks for two players, a faster start and a "
+             "new deck that was drawn by the same artist who drew the first edition of the game.",
+             "It is free for everyone who bought the game before, and the update reaches every phone and "
+             "tablet over the next few days, starting with the players who asked for it in the spring."]
+    features = ["Forty fresh evening tasks with candles and music", "Tricky partner knowledge questions, twelve levels",
+                "Weekly challenges lasting beyond final rounds", "Improved small phone support, tablets too"]
+    other = ["The studio moved to a bigger office in the old mill this spring, and the team of four "
+             "will grow to six people before the end of the year, the founder said on Monday."]
+    pages = [_article("p1", "\n".join([*header, "Autumn pack", *intro, *features, *footer]), "valley-games"),
+             _article("p2", "\n".join([*header, "New office", *other, "Share", "Moving day photos", *footer]),
+                      "valley-games"),
+             _article("p3", "\n".join([*header, "Summer sale", *other[0].split(", ", 1), *footer]), "valley-games")]
+    clean_corpus(pages, _no_profiles())
+    assert _lines(pages[0].text) == [*intro, *features]
+    assert "Moving day photos" not in pages[1].text and other[0] in pages[1].text
+
+
 # --- the batch (column) computation against the per-line definition ---------------------------
 
 _PY_WORD = re.compile(r"\w+")

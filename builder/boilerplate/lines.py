@@ -92,6 +92,8 @@ class Params:
     resume_within: int = 6          # ... when the first of them comes within this many lines of the heading
     markup_tags: int = 10           # a line with this many HTML tags is markup to copy (embed box), not text
     box_lines: int = 8              # a teaser box around a "related" heading inside the text has at most this many lines
+    template_extend: bool = True    # on a page whose site template marks lines before and after the main text, the
+                                    # text goes on downward to the next line a rule or the template removes or a label
 
 
 class Line(NamedTuple):

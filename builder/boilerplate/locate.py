@@ -176,6 +176,29 @@ def _extend(c, hit, i, step, stop):
 
 
 @kernel
+def _extend_below(c, hit, k, i, b):
+    """The last line of the text grown down from line i over lines that no rule hits and that are
+    not labels (at most `label_words` words): on a page framed by its site's template, the short
+    paragraphs and list items the prose test passed over; the footer template, a rule hit or a
+    button ends it."""
+    last = i
+    for j in range(i + 1, b):
+        if not c.blank[j]:
+            if hit[j] or c.soft[j] or c.words[j] <= k.label_words:
+                return last
+            last = j
+    return last
+
+
+@kernel
+def _any(flags, lo, hi):
+    for i in range(lo, hi):
+        if flags[i]:
+            return True
+    return False
+
+
+@kernel
 def _resumes(c, k, i, e):
     """Does the article go on after an inline box? Long paragraphs follow it soon."""
     seen = long = 0
@@ -256,6 +279,8 @@ def _rendered(c, hit, pre, cr, k, a, b, code, box):
     """A whole rendered page: the main text, side runs, cut, menu runs and teaser boxes."""
     s, e = _main_span(c, hit, k, a, b, False)
     side = _side_runs(c, hit, k, a, b, s, e)
+    if k.template_extend and _any(pre, a, s) and _any(pre, e, b):
+        e = _extend_below(c, hit, k, e - 1, b) + 1
     e = _cut(c, cr, k, s, e, False)
     in_run = np.zeros(b - a, dtype=np.bool_)
     if k.menu_run:
