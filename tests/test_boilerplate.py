@@ -862,6 +862,24 @@ def test_text_framed_by_the_site_template_goes_on_over_its_short_lines():
     assert "Moving day photos" not in pages[1].text and other[0] in pages[1].text
 
 
+def test_a_latest_news_list_of_teasers_ends_the_article():
+    """A "Latest news" heading followed by long excerpts, each closed by "Read more": a list of
+    teasers, not an inline box after which the article goes on."""
+    body = [f"Paragraph {n} of the report: the council met on Tuesday evening to discuss the new harbour "
+            f"plan, and after a long debate about ferries, parking and the old fish market on the quay the "
+            f"members agreed to ask the residents again before the summer, the mayor said." for n in "ABCDEF"]
+    teasers = [f"Teaser {n}: the school in the valley will merge with its neighbour next year, because both "
+               f"have lost a third of their pupils since the factory closed, and the parents asked the "
+               f"education office for a bus that takes the children from the villages every morning, which the "
+               f"office has promised to look at before the new school year begins in the autumn." for n in "XYZ"]
+    page = ["Harbour plan goes back to residents", *body, "Latest news"]
+    for head, teaser in zip(("School merger", "Valley bus", "New timetable"), teasers):
+        page += [head, teaser, "Read more"]
+    a = _article("n", "\n".join(page), "one-page-site")
+    clean_corpus([a], _no_profiles())
+    assert _lines(a.text) == body
+
+
 # --- the batch (column) computation against the per-line definition ---------------------------
 
 _PY_WORD = re.compile(r"\w+")

@@ -200,9 +200,12 @@ def _any(flags, lo, hi):
 
 @kernel
 def _resumes(c, k, i, e):
-    """Does the article go on after an inline box? Long paragraphs follow it soon."""
+    """Does the article go on after an inline box? Long paragraphs follow it soon, and the first
+    two follow each other without a rule hit between them: teasers of a "Latest news" list each
+    end in a "Read more" or a date."""
     seen = long = 0
     first = -1
+    between = False     # a rule hit after the first long paragraph, before the second
     for j in range(i + 1, e):
         if c.blank[j]:
             continue
@@ -210,6 +213,10 @@ def _resumes(c, k, i, e):
             long += 1
             if first < 0:
                 first = seen
+            elif long == 2 and between:
+                return False
+        elif long == 1 and c.rule[j]:
+            between = True
         seen += 1
     return long >= k.resume_lines and first < k.resume_within
 
