@@ -393,6 +393,9 @@ def test_furniture_of_more_languages_is_known_to_the_rules():
         "Paylaş": "share", "Tüm hakları saklıdır": "copyright", "Ana Sayfa": "nav", "Yorumlar": "comment",
         "首页": "nav", "相关文章": "related", "新华日报版权所有，未经授权不得转载": "copyright", "下一篇：大桥五月通车": "post_nav",
         "関連記事": "related", "ホーム": "nav",
+        "Thanks! Your message was sent.": "form_notice", "Something went wrong when submitting your request.": "form_notice",
+        "Vielen Dank! Ihre Anfrage wurde erfolgreich übermittelt.": "form_notice",
+        "Merci ! Votre message a bien été envoyé.": "form_notice", "Gracias, su solicitud ha sido recibida": "form_notice",
     }
     for line, name in furniture.items():
         words = re.findall(r"\w+", line.casefold())
