@@ -847,7 +847,7 @@ def test_text_framed_by_the_site_template_goes_on_over_its_short_lines():
     features); on a page its site's template frames, they are text up to the footer template,
     while a bare label ("Share") ends the text on the page it stands in."""
     header = ["Valley Games", "Home", "Games", "Blog", "Shop", "Account"]
-    footer = ["Previous post", "Next post", "Leave a reply", "All rights reserved by the studio"]
+    footer = ["Earlier entries", "Later entries", "Write to the studio", "All rights reserved by the studio"]
     intro = ["The autumn pack of our card game brings new tasks for two players, a faster start and a "
              "new deck that was drawn by the same artist who drew the first edition of the game.",
              "It is free for everyone who bought the game before, and the update reaches every phone and "
@@ -977,8 +977,8 @@ def _as_tuples(feats) -> list[tuple | None]:
                                     f.soft, f.listing) for f in feats]
 
 
-_STANDINGS = ["Final standings after 36 races:", "Pos. Driver Points Wins Poles", "1 Ann Lee 5040 5 1 17",
-              "2 Bo Diaz 5035 7 0 15", "", "3 Cy Moe 5033 4 6 15", "4 Di Fox 5027 6 3 19", "Full calendar"]
+_STANDINGS = ["Final standings after 22 rounds:", "Pos. Rider Points Wins Poles", "1 Ann Lee 912 4 2 11",
+              "2 Bo Diaz 871 3 1 10", "", "3 Cy Moe 790 2 3 8", "4 Di Fox 702 1 0 6", "Full calendar"]
 
 
 _TRICKY = [

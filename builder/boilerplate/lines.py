@@ -205,9 +205,9 @@ def batch_features(pages: list[list[str]], rules: Rules, p: Params) -> Batch:
 
 def _number_rows(codes: pa.DictionaryArray, parent: np.ndarray, tok: np.ndarray, page: np.ndarray,
                  blank: np.ndarray, p: Params) -> np.ndarray:
-    """Per line: is it a row of a table whose cells lost their borders in the rendering ("1 Kyle
-    Busch 5040 5 1 17 27")? Mostly numbers, in a run of such lines on its page. A lone line of
-    figures, or a list of links that each carry a number or two, is not."""
+    """Per line: is it a row of a table whose cells lost their borders in the rendering ("2 Ana
+    Ruiz 812 3 0 9")? Mostly numbers, in a run of such lines on its page. A lone line of figures,
+    or a list of links that each carry a number or two, is not."""
     numeric = matches(codes.dictionary, "^[0-9]+$")[codes.indices.to_numpy()]   # each distinct word tested once
     numbers = np.bincount(parent[numeric], minlength=len(tok))
     row = (numbers >= p.table_numbers) & (numbers >= p.table_number_share * tok)

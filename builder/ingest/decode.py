@@ -38,7 +38,7 @@ def decode_bytes(data: bytes, declared: str | None = None) -> tuple[str | None, 
         # the text is kept if the rest reads as text.
         if nuls * _MAX_NUL_SHARE > len(data):
             return None, "unreadable:binary"
-        text, reason = decode_bytes(data.replace(b"\x00", b""), declared)
+        text, _ = decode_bytes(data.replace(b"\x00", b""), declared)
         return (text, None) if text is not None else (None, "unreadable:binary")
     try:
         # valid UTF-8 beats any declaration: other encodings almost never validate by chance,
