@@ -396,6 +396,9 @@ def test_furniture_of_more_languages_is_known_to_the_rules():
         "Thanks! Your message was sent.": "form_notice", "Something went wrong when submitting your request.": "form_notice",
         "Vielen Dank! Ihre Anfrage wurde erfolgreich übermittelt.": "form_notice",
         "Merci ! Votre message a bien été envoyé.": "form_notice", "Gracias, su solicitud ha sido recibida": "form_notice",
+        "Images courtesy of the harbour museum": "photo_credit",
+        "Harbour at dusk, 1958. Oil on canvas – 60 × 80 cm. Courtesy the artist and the gallery.": "photo_credit",
+        "Foto mit freundlicher Genehmigung des Stadtarchivs": "photo_credit",
     }
     for line, name in furniture.items():
         words = re.findall(r"\w+", line.casefold())
