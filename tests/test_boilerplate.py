@@ -400,6 +400,7 @@ def test_furniture_of_more_languages_is_known_to_the_rules():
         "Harbour at dusk, 1958. Oil on canvas – 60 × 80 cm. Courtesy the artist and the gallery.": "photo_credit",
         "Foto mit freundlicher Genehmigung des Stadtarchivs": "photo_credit",
         "🔊 Listen to this article": "player", "Artikel anhören": "player", "Play video": "nav",
+        "Loading...": "nav", "Weiter »": "nav", "Next ›": "nav",
     }
     for line, name in furniture.items():
         words = re.findall(r"\w+", line.casefold())
