@@ -177,7 +177,8 @@ def batch_features(pages: list[list[str]], rules: Rules, p: Params) -> Batch:
     markup = (facts & CLOSING_TAG).astype(bool) & long & ~listing
     listing = _recheck(listing, markup, lambda i: len(MARKUP.findall(lines[i])) >= p.markup_tags)
     table = pc.starts_with(col, "|").to_numpy(zero_copy_only=False) & pc.ends_with(col, "|").to_numpy(zero_copy_only=False)
-    table |= _number_rows(codes, parent, tok, page, empty(col), p)
+    blank = empty(col)
+    table |= _number_rows(codes, parent, tok, page, blank, p)
     verdicts = _judge(lines, fold_lines, col, tokens, codes, parent, tok, bullet, rules, p)
     rule, soft = [None] * len(lines), [False] * len(lines)
     cut = np.full(len(lines), -1, dtype=np.int64)
@@ -190,7 +191,6 @@ def batch_features(pages: list[list[str]], rules: Rules, p: Params) -> Batch:
     for on_page in np.split(quoted, np.flatnonzero(np.diff(page[quoted])) + 1):
         _mark_prompts([(i, [q[1:-1].strip().casefold() for q in QUOTED.findall(lines[i])]) for i in on_page.tolist()],
                       soft)
-    blank = empty(col)
     menu = ~prose & ~table & (n <= p.menu_words) & ~(facts & ENDS).astype(bool)
     cols = Cols(blank, n.astype(np.int64), stop.astype(float), prose, bullet, np.array([r is not None for r in rule], dtype=bool),
                 np.array(soft), table, _repeated(col, page), listing, menu, cut)

@@ -98,15 +98,16 @@ def _is_repeat(prose: list[tuple[int, bool]], known: bool) -> bool:
     return known and len(seen) >= 2 and sum(seen) >= _REPEAT_SHARE * sum(n for n, _ in prose)
 
 
-def page_keys(url: str | None, title: str | None, text: str) -> tuple[int, ...]:
+def page_keys(url: str | None, title: str | None, lines: list[str]) -> tuple[int, ...]:
     """What names a story on its site, as 8-byte keys: its address (scheme, "www.", query, fragment
-    and a final "/" left out), then its headline (the given title, else the page's first line).
+    and a final "/" left out), then its headline (the given title, else the first non-blank of the
+    page's `lines`, of which the first 50 are enough).
     Nothing for a page without an address: a title alone does not tell two renderings of one
     page apart (the <title> line of the full page, the headline of an extraction)."""
     u = (url or "").strip().casefold().split("#", 1)[0].split("?", 1)[0].split("://", 1)[-1].removeprefix("www.").rstrip("/")
     if not u:
         return ()
-    head = title if title and title.strip() else next((l for l in text.split("\n", 50)[:50] if l.strip()), "")
+    head = title if title and title.strip() else next((l for l in lines[:50] if l.strip()), "")
     head = " ".join(head.split()).casefold()
     return tuple(xxhash.xxh3_64_intdigest(k.encode("utf-8", "surrogatepass")) for k in ("u " + u, "t " + head) if k[2:])
 
@@ -147,7 +148,7 @@ class TemplateLearner:
             self._flush(site)
         elif site not in self._counts and a.line_hashes is None:
             self._pending[site] = (a.text, a.title)
-            self._pending_keys[site] = page_keys(a.url, a.title, a.text)
+            self._pending_keys[site] = page_keys(a.url, a.title, a.text.split("\n", 50))
             self._pending_chars += len(a.text)
             while self._pending_chars > _PENDING_CHARS and not self.deferred:
                 self._flush(next(iter(self._pending)))
@@ -155,7 +156,7 @@ class TemplateLearner:
         page = a.text.split("\n")
         if a.line_hashes is None:
             a.line_hashes = line_hashes(page, a.title)
-        self._count(site, page, a.line_hashes, page_keys(a.url, a.title, a.text))
+        self._count(site, page, a.line_hashes, page_keys(a.url, a.title, page))
 
     def waiting(self, sites: Iterable[str]) -> list[tuple[str, str, str | None]]:
         """(site, text, title) of the unhashed first pages of these sites, for a caller that will
