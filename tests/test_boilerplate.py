@@ -226,6 +226,20 @@ def test_extracted_text_keeps_its_lists_and_only_drops_what_a_rule_is_sure_of():
     assert a.text.count("- Flour") == 4
 
 
+def test_a_page_with_prose_at_both_ends_is_still_rendered_when_many_lines_are_furniture():
+    """Prose first and last and few labels look like an extractor's output, but a page on which
+    a third of the lines hit a rule is a rendered page: its job ads go, its paragraphs stay."""
+    jobs = ["Harbour pilot for the night shift (m/w/d) with the port authority in the north (apply online)",
+            "Crane operator for the container terminal (m/w/d) with the shipping office in the east (apply online)"]
+    headline = "Harbour wall: will it be finished before the winter storms this year? - Coast Gazette"
+    text = "\n".join([headline, "Subscribe to our newsletter", "Follow us on Facebook", "Share this story",
+                      "Home", "News", "Sport", *_PROSE[:2], "New jobs on our careers page", *jobs, _PROSE[2]])
+    a = _article("x", text, "jobs.example")
+    clean_corpus([a], _no_profiles())
+    assert a.text.split("\n\n") == [*_PROSE[:2], "New jobs on our careers page", _PROSE[2]]
+    assert [r for l, r in a.removed if l in jobs] == ["rule:job_ad"] * 2
+
+
 def test_extracted_text_ends_at_references_but_not_at_an_inline_related_box():
     refs = ["Smith, J. (2019). Harbour walls of the north coast. Coastal Press.",
             "Jones, A. (2021). Storm surges and the towns that live with them. Sea Studies 4, 12-30."]

@@ -78,6 +78,7 @@ class Params:
     extracted_edge: int = 3         # ... and so are pages whose prose starts within this many lines and ends
     extracted_tail: int = 5         # within this many lines of the end (no menu before, no footer after) ...
     extracted_labels: float = 0.35  # ... when fewer than this share of their lines are label-like
+    extracted_hit_share: float = 0.3  # ... and at most this share hit a rule (menus, prompts, ads: a rendered page)
     extracted_rules: float = 0.03   # ... or when prose is at both edges and at most this share of lines hit a rule
     extracted_hits: int = 1         # ... and so are pages whose prose starts within `extracted_edge` lines with this
                                     # few rule hits (one can be a stray hit; menus before the prose make a page rendered)

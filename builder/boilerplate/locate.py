@@ -137,7 +137,7 @@ def _extracted(c, k, a, b):
     if hits <= k.extracted_hits:
         return True
     last = _first_prose(c, a, b, -1, nonblank)
-    if share < k.extracted_labels and last <= k.extracted_tail:
+    if share < k.extracted_labels and last <= k.extracted_tail and hits <= k.extracted_hit_share * nonblank:
         return True
     return last <= k.extracted_edge and hits <= k.extracted_rules * nonblank
 
