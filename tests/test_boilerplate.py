@@ -240,6 +240,21 @@ def test_a_page_with_prose_at_both_ends_is_still_rendered_when_many_lines_are_fu
     assert [r for l, r in a.removed if l in jobs] == ["rule:job_ad"] * 2
 
 
+@pytest.mark.parametrize("box", [
+    "In place of this box the story shows external content from a video platform that adds to it. "
+    "You can show it or hide it again with one click, and your choice is kept for the next visit.",
+    "Hier steht ein externer Inhalt eines Videoportals, der den Bericht ergänzt. Mit einem Klick "
+    "können Sie ihn anzeigen und später wieder ausblenden, Ihre Wahl bleibt für den nächsten Besuch.",
+])
+def test_a_consent_box_for_external_content_goes_however_long(box):
+    """A box asking to load an embedded video explains itself in sentences (a prose line of more
+    than 20 words survives most rules inside the text); the rule marked `in_prose` removes it."""
+    a = _article("x", "\n".join([_PROSE[0], box, *_PROSE[1:]]), "embed.example")
+    clean_corpus([a], _no_profiles())
+    assert a.text.split("\n\n") == _PROSE
+    assert a.removed == [(box, "rule:embed_consent")]
+
+
 def test_extracted_text_ends_at_references_but_not_at_an_inline_related_box():
     refs = ["Smith, J. (2019). Harbour walls of the north coast. Coastal Press.",
             "Jones, A. (2021). Storm surges and the towns that live with them. Sea Studies 4, 12-30."]

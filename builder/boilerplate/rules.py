@@ -46,6 +46,7 @@ class _Rule:
     in_extracted: bool = True              # a cut also honoured on extracted text
     lower: bool = True                     # patterns were lowercased: match them on the lowercased line
     box: bool = False                      # a cut that does not end the text heads or closes a teaser box
+    in_prose: bool = False                 # a drop that also removes a long paragraph inside the main text
 
 
 @dataclass(frozen=True)
@@ -146,6 +147,10 @@ class Rules:
     def in_extracted(self, name: str) -> bool:
         """Is cut rule `name` honoured on extracted text too?"""
         return next((r.in_extracted for r in self.rules if r.name == name), True)
+
+    def in_prose(self, name: str) -> bool:
+        """Does drop rule `name` also remove a long prose line inside the main text?"""
+        return next((r.in_prose for r in self.rules if r.name == name), False)
 
     def box(self, name: str) -> bool:
         """Does cut rule `name`, where it does not end the main text, mark a box of teasers?"""
@@ -267,7 +272,7 @@ def _regex(parts: list[str], lower: bool, name: str, where: str) -> re.Pattern |
 
 def _compile(rules: dict, where: str) -> Rules:
     known = {"action", "max_words", "words", "last_words", "starts", "ends", "patterns", "case_sensitive", "sure_at",
-             "in_extracted", "box"}
+             "in_extracted", "box", "in_prose"}
     compiled: list[_Rule] = []
     words: dict[str, list[int]] = {}
     last_words: dict[str, list[int]] = {}
@@ -291,13 +296,16 @@ def _compile(rules: dict, where: str) -> Rules:
         box = spec.get("box", False)
         if not isinstance(box, bool):
             raise BuilderError(f"boilerplate: {where}: rule {name}: box must be true or false")
+        in_prose = spec.get("in_prose", False)
+        if not isinstance(in_prose, bool):
+            raise BuilderError(f"boilerplate: {where}: rule {name}: in_prose must be true or false")
         lower = not spec.get("case_sensitive", False)
         idx = len(compiled)
         starts = _strings(spec, "starts", name, where)
         compiled.append(_Rule(name, action, max_words, _regex(starts, lower, name, where),
                               _regex([f"(?:{e})$" for e in _strings(spec, "ends", name, where)], lower, name, where),
                               _regex(_strings(spec, "patterns", name, where), lower, name, where), sure_at, in_extracted,
-                              lower, box))
+                              lower, box, in_prose))
         for word in _strings(spec, "last_words", name, where):
             toks = tokens(word.casefold())
             if len(toks) != 1:
