@@ -243,8 +243,8 @@ def test_a_page_with_prose_at_both_ends_is_still_rendered_when_many_lines_are_fu
 @pytest.mark.parametrize("box", [
     "In place of this box the story shows external content from a video platform that adds to it. "
     "You can show it or hide it again with one click, and your choice is kept for the next visit.",
-    "Hier steht ein externer Inhalt eines Videoportals, der den Bericht ergänzt. Mit einem Klick "
-    "können Sie ihn anzeigen und später wieder ausblenden, Ihre Wahl bleibt für den nächsten Besuch.",
+    "Dieses Feld zeigt statt eines Videos einen externen Inhalt, sobald Sie zustimmen. Ihre Zustimmung "
+    "gilt bis auf Widerruf und lässt sich in den Einstellungen am Ende der Seite jederzeit ändern.",
 ])
 def test_a_consent_box_for_external_content_goes_however_long(box):
     """A box asking to load an embedded video explains itself in sentences (a prose line of more

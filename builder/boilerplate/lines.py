@@ -184,11 +184,11 @@ def batch_features(pages: list[list[str]], rules: Rules, p: Params) -> Batch:
     rule, soft = [None] * len(lines), [False] * len(lines)
     cut = np.full(len(lines), -1, dtype=np.int64)
     cut_names: dict[str, int] = {}
-    sure = {r.name for r in rules.rules if r.in_prose}
+    sure = {r.name for r in rules.rules if r.in_prose}     # drop rules that also remove a long paragraph
     for i, (drop, stretched, cut_rule) in verdicts.items():
         rule[i], soft[i] = drop, stretched is not None
         if drop in sure:
-            prose[i] = False        # the rule knows such a paragraph for furniture (a consent box)
+            prose[i] = False        # furniture however long (a consent box): not the article's prose
         if cut_rule is not None:
             cut[i] = cut_names.setdefault(cut_rule, len(cut_names))
     quoted = np.flatnonzero((facts & QUOTE).astype(bool) & (n <= _PROMPT_MAX))

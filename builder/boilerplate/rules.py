@@ -148,10 +148,6 @@ class Rules:
         """Is cut rule `name` honoured on extracted text too?"""
         return next((r.in_extracted for r in self.rules if r.name == name), True)
 
-    def in_prose(self, name: str) -> bool:
-        """Does drop rule `name` also remove a long prose line inside the main text?"""
-        return next((r.in_prose for r in self.rules if r.name == name), False)
-
     def box(self, name: str) -> bool:
         """Does cut rule `name`, where it does not end the main text, mark a box of teasers?"""
         return next((r.box for r in self.rules if r.name == name), False)
