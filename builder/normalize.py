@@ -61,7 +61,9 @@ def normalize_text(text: str, cfg: NormalizeConfig | None = None) -> str:
     # checks it), at ~60% of the cost (two regular-expression scans and an NFC check fewer).
     if not _REMOVED.search(plain) and not (fix and _MOJIBAKE_HINT.search(plain)):
         return collapse_spaces(plain)
-    return _repaired(text, fix)
+    # the repair starts from `plain`: removing controls (starters that compose with nothing)
+    # after NFC gives the NFC of removing them before
+    return _repaired(plain, fix)
 
 
 def _repaired(text: str, fix: bool) -> str:
