@@ -100,6 +100,7 @@ def main() -> int:
     cfg = load_config(args.config, {"engine.workers": args.workers})
     gold = args.folder / "gold.jsonl.gz"
     args.out.mkdir(parents=True, exist_ok=True)
+    halves = _half_gold(gold, args.out) if args.halves else []
     for kind, name in (("text", "input.jsonl.gz"), ("html", "html.jsonl.gz")):
         src = args.folder / name
         if not src.exists() or (args.only and args.only != kind):
@@ -133,18 +134,18 @@ def main() -> int:
             for a in articles:
                 f.write(json.dumps(a.clean_record(), ensure_ascii=False) + "\n")
         print(f"== {kind}: {src} ({len(articles)} docs) -> {out}")
-        print(_score(args.scorer, gold, out))
+        scored = _score(args.scorer, gold, out)
+        print(scored)
         print(f"clean stage {rate:,.0f} docs/s ({cfg.engine.workers} worker(s))"
               + (f"; boilerplate alone {bp_rate:,.0f} docs/s{bp_range}" if kind == "text" else ""))
-        if args.halves:
-            for name, g in zip("AB", _half_gold(gold, args.out)):
-                print(f"  half {name}: " + _score(args.scorer, g, out).splitlines()[-1])
+        for name, g in zip("AB", halves):
+            print(f"  half {name}: " + _score(args.scorer, g, out).splitlines()[-1])
         if args.peer and kind == "html":
             peer_out = args.out / "peer-trafilatura-html.jsonl"
             peer_rate = _trafilatura(src, peer_out)
             peer_f1 = _score(args.scorer, gold, peer_out).splitlines()[-1]
             print(f"peer trafilatura.extract: {peer_f1}\npeer {peer_rate:,.1f} docs/s; builder/peer speed "
-                  f"{rate / peer_rate:.2f}x; F1 {_f1(_score(args.scorer, gold, out))} against {_f1(peer_f1)}")
+                  f"{rate / peer_rate:.2f}x; F1 {_f1(scored)} against {_f1(peer_f1)}")
     return 0
 
 
