@@ -185,6 +185,30 @@ def test_a_series_of_comment_headers_ends_the_article_however_long_the_comments(
     assert ("Reader1 on March 1, 2024 at 9:11 pm said:", "rule:after_main") in a.removed
 
 
+# --- a language no rule knows: layout and numbers only ------------------------------------------
+
+_SV_MENU = ["Hem", "Nyheter", "Sport", "Kultur", "Debatt", "Väder"]
+_SV_PROSE = [f"Kommunen meddelade i {dag} att den nya hamnpiren ska vara klar innan vinterns stormar, "
+             "efter de långa förseningarna under de senaste två åren." for dag in ("måndags", "tisdags", "fredags")]
+
+
+def test_a_rendered_page_that_no_rule_hits_still_loses_its_menu():
+    """No rule knows Swedish furniture, so no line of this page hits one; a run of menu labels
+    before the prose still tells a rendered page from an extractor's output."""
+    a = _article("x", "\n".join([*_SV_MENU, *_SV_PROSE, "Tipsa oss", "Om oss"]), "sv.example")
+    clean_corpus([a], _no_profiles())
+    assert a.text.split("\n\n") == _SV_PROSE
+    assert {r for _, r in a.removed} == {"rule:before_main", "rule:after_main"}
+
+
+def test_a_short_text_that_no_rule_hits_is_kept_whole():
+    """Two labels before the prose are a heading and a kicker, not a menu: nothing goes."""
+    text = "\n".join(["Hamnen", "Nyheter", *_SV_PROSE])
+    a = _article("x", text, "sv.example")
+    clean_corpus([a], _no_profiles())
+    assert a.text.split("\n\n") == text.split("\n")
+
+
 def test_a_comment_count_heading_ends_the_article():
     menu = "Home\nNews\nSport\nWeather\nContact\nAbout us\n"
     comment = ("I have walked along that harbour wall every day for years, and I think the council was right "

@@ -129,9 +129,11 @@ def _extracted(c, k, a, b):
     if not nonblank:
         return False
     share = labels / nonblank
-    if share < k.extracted_share or not hits:
-        return True
     first = _first_prose(c, a, b, 1, nonblank)
+    # A page no rule hits (a language the rules do not know, or a clean feed) is a rendered page
+    # only when a menu comes before its prose.
+    if share < k.extracted_share or (not hits and (first == nonblank or _labels_before(c, k, a, b) < k.menu_labels)):
+        return True
     if first > k.extracted_edge:
         return False
     if hits <= k.extracted_hits:
@@ -140,6 +142,17 @@ def _extracted(c, k, a, b):
     if share < k.extracted_labels and last <= k.extracted_tail and hits <= k.extracted_hit_share * nonblank:
         return True
     return last <= k.extracted_edge and hits <= k.extracted_rules * nonblank
+
+
+@kernel
+def _labels_before(c, k, a, b):
+    """How many label-like lines (menu items, buttons) come before the first prose line of [a, b)."""
+    n = 0
+    for i in range(a, b):
+        if c.prose[i]:
+            break
+        n += not c.blank[i] and c.words[i] <= k.label_words
+    return n
 
 
 @kernel
