@@ -209,25 +209,6 @@ def test_a_short_text_that_no_rule_hits_is_kept_whole():
     assert a.text.split("\n\n") == text.split("\n")
 
 
-def test_comment_headers_with_a_date_and_a_time_end_the_article_in_any_language():
-    comments = [x for k in range(1, 5) for x in (
-        f"Läsare {k}, {k + 10} maj 2024 kl. 1{k}:3{k}",
-        f"Jag har promenerat längs piren varje dag i många år och tycker att kommunen gjorde rätt, nummer {k}.")]
-    a = _article("x", "\n".join([*_SV_MENU, *_SV_PROSE, *comments]), "sv.example")
-    clean_corpus([a], _no_profiles())
-    assert a.text.split("\n\n") == _SV_PROSE
-
-
-def test_one_dateline_printed_over_each_story_of_a_page_is_not_a_comment_section():
-    stamp = "12 maj 2024 kl. 14:32"
-    stories = [*_SV_PROSE, _SV_PROSE[0].replace("måndags", "lördags")]
-    text = "\n".join([*_SV_MENU, *(x for p in stories for x in (stamp, p, p.replace("piren", "kajen")))])
-    a = _article("x", text, "sv.example")
-    clean_corpus([a], _no_profiles())
-    kept = a.text.split("\n\n")
-    assert all(p in kept and p.replace("piren", "kajen") in kept for p in stories)
-
-
 def test_a_comment_count_heading_ends_the_article():
     menu = "Home\nNews\nSport\nWeather\nContact\nAbout us\n"
     comment = ("I have walked along that harbour wall every day for years, and I think the council was right "

@@ -245,9 +245,7 @@ def _cut(c, cr, k, s, e, extracted):
             continue
         x = c.cut[i]
         if x >= 0 and (not extracted or cr.in_extracted[x]):
-            # a series of sure cuts counts distinct lines: one dateline printed over each of
-            # several stories on a page is not a comment section
-            counts[x] += not (cr.sure_at[x] > 1 and c.repeated[i])
+            counts[x] += 1
             any_cut = True
         lines_total += 1
         if c.prose[i]:
