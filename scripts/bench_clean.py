@@ -13,7 +13,7 @@ and prints both F1s and the speed ratio.
 
 `--only-rules NAMES` cleans with only these built-in rules (comma-separated; "" for none): the rules
 know the furniture words of a dozen languages, so this is how the cleaner does on a language they do
-not know, where only layout, repetition and numbers are left (e.g. `--only-rules comment_stamps`).
+not know, where only layout and repetition are left (e.g. `--only-rules copyright,nav`).
 
 `--repeat N` times the boilerplate stage N times and prints the median and range (shared
 machines are noisy: one timing can be off by a third). Every timed run starts with the rules'
