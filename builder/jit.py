@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import functools
 import sys
+from pathlib import Path
 from collections.abc import Callable
 
 _KERNELS: dict[str, list[_Kernel]] = {}
@@ -43,8 +44,25 @@ def _compile(module: str) -> None:
     from numba import njit
 
     for k in _KERNELS[module]:
-        k.compiled = _one_version_per_type(njit(cache=True)(k.fn))
+        k.compiled = _one_version_per_type(_stamped(njit(cache=True)(k.fn)))
         setattr(sys.modules[module], k.fn.__name__, k.compiled)
+
+
+def _stamped(dispatcher):
+    """numba reuses a kernel's cached machine code while the kernel's own file is unchanged, but
+    that code also bakes in the field positions of the named tuples it reads (`lines.Params`,
+    defined in another module): a reordered field was read from its old position. So the cache is
+    tied to the files of the whole package."""
+    cache_file = getattr(getattr(dispatcher, "_cache", None), "_cache_file", None)
+    if cache_file is not None and hasattr(cache_file, "_source_stamp"):
+        cache_file._source_stamp = (cache_file._source_stamp, _package_stamp())
+    return dispatcher
+
+
+@functools.lru_cache(maxsize=1)
+def _package_stamp() -> tuple:
+    root = Path(__file__).parent
+    return tuple((str(p.relative_to(root)), p.stat().st_mtime_ns, p.stat().st_size) for p in sorted(root.rglob("*.py")))
 
 
 def _one_version_per_type(dispatcher):
