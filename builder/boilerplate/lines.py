@@ -80,9 +80,9 @@ class Params:
     extracted_labels: float = 0.35  # ... when fewer than this share of their lines are label-like
     extracted_hit_share: float = 0.3  # ... and at most this share hit a rule (menus, prompts, ads: a rendered page)
     extracted_rules: float = 0.03   # ... or when prose is at both edges and at most this share of lines hit a rule
-    menu_labels: int = 5            # a page no rule hits is a rendered one only with this many label-like lines before its prose
     extracted_hits: int = 1         # ... and so are pages whose prose starts within `extracted_edge` lines with this
                                     # few rule hits (one can be a stray hit; menus before the prose make a page rendered)
+    menu_labels: int = 5            # a page no rule hits is a rendered one only with this many label-like lines before its prose
     side_share: float = 0.3         # a run outside the main text scoring this share of it is kept too (0 = off)
     dense_share: float = 0.5        # short lines cost (1 - the page's prose share of words) / this, at most 1
     list_words: int = 20            # a line of this many words ...
