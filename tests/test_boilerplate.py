@@ -146,6 +146,14 @@ def test_rules_are_data_and_extendable(tmp_path):
         load_rules(str(bad))
 
 
+@pytest.mark.parametrize("key", ["in_extracted", "box", "in_prose"])
+def test_a_rule_flag_that_is_not_true_or_false_is_refused(tmp_path, key):
+    bad = tmp_path / "bad.toml"
+    bad.write_text(f"[rule.x]\nstarts = ['x']\n{key} = 'yes'\n", encoding="utf-8")
+    with pytest.raises(BuilderError, match=f"rule x: {key} must be true or false"):
+        load_rules(str(bad))
+
+
 def test_rule_patterns_keep_their_meaning_on_lowercased_lines(tmp_path):
     """Case-insensitive patterns are lowercased for speed: escapes such as \\D must survive."""
     extra = tmp_path / "rules.toml"

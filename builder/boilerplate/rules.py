@@ -266,6 +266,13 @@ def _regex(parts: list[str], lower: bool, name: str, where: str) -> re.Pattern |
         raise BuilderError(f"boilerplate: {where}: rule {name}: bad pattern: {e}") from None
 
 
+def _flag(spec: dict, key: str, default: bool, name: str, where: str) -> bool:
+    value = spec.get(key, default)
+    if not isinstance(value, bool):
+        raise BuilderError(f"boilerplate: {where}: rule {name}: {key} must be true or false")
+    return value
+
+
 def _compile(rules: dict, where: str) -> Rules:
     known = {"action", "max_words", "words", "last_words", "starts", "ends", "patterns", "case_sensitive", "sure_at",
              "in_extracted", "box", "in_prose"}
@@ -286,15 +293,9 @@ def _compile(rules: dict, where: str) -> Rules:
         sure_at = spec.get("sure_at", 0)
         if not isinstance(sure_at, int) or sure_at < 0:
             raise BuilderError(f"boilerplate: {where}: rule {name}: sure_at must be a non-negative integer")
-        in_extracted = spec.get("in_extracted", True)
-        if not isinstance(in_extracted, bool):
-            raise BuilderError(f"boilerplate: {where}: rule {name}: in_extracted must be true or false")
-        box = spec.get("box", False)
-        if not isinstance(box, bool):
-            raise BuilderError(f"boilerplate: {where}: rule {name}: box must be true or false")
-        in_prose = spec.get("in_prose", False)
-        if not isinstance(in_prose, bool):
-            raise BuilderError(f"boilerplate: {where}: rule {name}: in_prose must be true or false")
+        in_extracted = _flag(spec, "in_extracted", True, name, where)
+        box = _flag(spec, "box", False, name, where)
+        in_prose = _flag(spec, "in_prose", False, name, where)
         lower = not spec.get("case_sensitive", False)
         idx = len(compiled)
         starts = _strings(spec, "starts", name, where)
