@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import functools
 import sys
-from pathlib import Path
 from collections.abc import Callable
+from pathlib import Path
 
 _KERNELS: dict[str, list[_Kernel]] = {}
 
