@@ -19,6 +19,7 @@ import trafilatura
 from trafilatura.utils import load_html
 
 from builder.article import Article, unescape_title
+from builder.normalize import repair_misdecoded
 
 # trafilatura logs every page it cannot parse; the quarantine reason already says so.
 logging.getLogger("trafilatura").setLevel(logging.CRITICAL)
@@ -84,15 +85,19 @@ def _rendering(tree) -> str:
         return ""
 
 
-def extract_html(a: Article, rendered_ratio: float = 0.0) -> None:
+def extract_html(a: Article, rendered_ratio: float = 0.0, fix_mojibake: bool = True) -> None:
     """Set a.text (and a.title if missing) from a.html and clear a.html; unreadable -> quarantine.
 
     `rendered_ratio` > 0: also render all of the page's visible text, and keep it in a.rendered
     when it has at least this many times the extracted text's words (the extractor may have
-    taken a box of the page for its article; the cleaner then compares, see `Cleaner.apply_many`)."""
+    taken a box of the page for its article; the cleaner then compares, see `Cleaner.apply_many`).
+    `fix_mojibake`: first repair a page whose UTF-8 was read as Latin-1 (the normaliser cannot do
+    it afterwards: the extractor drops the C1 controls that half of those characters became)."""
     if a.html is None:
         return
     html, a.html = a.html, None
+    if fix_mojibake:
+        html = repair_misdecoded(html)
     headings: list[str] = []
     page_title = og_title = ""
     text = rendered = ""

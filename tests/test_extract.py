@@ -201,3 +201,17 @@ def test_an_extraction_of_the_story_stays():
     off = Article(id="o", text=_BOX, site="ledger.example", extracted=True, rendered=normalize_text(_rendering()))
     clean_corpus([off], BoilerplateConfig(sites_dir="", rendered_ratio=0.0))
     assert off.text == _BOX and off.rendered is None
+
+
+def test_a_page_whose_utf8_was_read_as_latin1_comes_out_right():
+    # the extractor drops C1 control characters, so "’" misread as "â\x80\x99" would become "â"
+    body = "".join(f"<p>The ferry’s crew — twelve of them — said paragraph {i} of the story isn’t over.</p>"
+                   for i in range(6))
+    html = f"<html><head><title>Ferry news</title></head><body><article>{body}</article></body></html>"
+    a = Article(id="m", html=html.encode("utf-8").decode("latin-1"))
+    extract_html(a)
+    assert "The ferry’s crew — twelve of them — said paragraph 0 of the story isn’t over." in a.text
+    assert "â" not in a.text
+    off = Article(id="m", html=html.encode("utf-8").decode("latin-1"))
+    extract_html(off, fix_mojibake=False)
+    assert "â" in off.text

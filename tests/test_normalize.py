@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from builder.article import Article
 from builder.config import NormalizeConfig
 from builder.normalize import (_repaired, collapse_spaces, content_hash, key, move_dateline, normalize_article,
-                               normalize_text, split_dateline)
+                               normalize_text, repair_misdecoded, split_dateline)
 
 FIX = Path(__file__).parent / "fixtures"
 CFG = NormalizeConfig()
@@ -43,6 +43,25 @@ def test_mojibake_repaired_typography_kept():
 
 def test_mojibake_left_alone_when_disabled():
     assert "Ã¼" in normalize_text("fÃ¼r", NormalizeConfig(fix_mojibake=False))
+
+
+def _misread(text: str) -> str:
+    """`text` as a reader that took its UTF-8 bytes for Latin-1 gives it."""
+    return text.encode("utf-8").decode("latin-1")
+
+
+def test_utf8_read_as_latin1_is_decoded_right():
+    text = "<p>The ferry’s crew — twelve of them — met at 8\u00a0am in Göteborg.</p>"
+    assert "\x80" in _misread(text) or "\x94" in _misread(text)
+    assert repair_misdecoded(_misread(text)) == text
+    # a page that mixes the misread form with correct characters beyond Latin-1 is repaired by line
+    mixed = _misread("<p>It’s late — again.</p>") + "\n<p>Цена: 5 €</p>"
+    assert repair_misdecoded(mixed) == "<p>It’s late — again.</p>\n<p>Цена: 5 €</p>"
+
+
+def test_correctly_decoded_text_is_not_repaired():
+    for text in ("Ação e coração", "Ã is a letter; ÆØÅ", "Привет — всё хорошо", "plain ascii", "Â½ cup"):
+        assert repair_misdecoded(text) == text
 
 
 def test_correct_non_latin_text_untouched():
