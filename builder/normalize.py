@@ -60,7 +60,7 @@ def normalize_text(text: str, cfg: NormalizeConfig | None = None) -> str:
     # Most texts have nothing to remove or repair: then the passes below come to this (a test
     # checks it), at ~60% of the cost (two regular-expression scans and an NFC check fewer).
     if not _REMOVED.search(plain) and not (fix and _MOJIBAKE_HINT.search(plain)):
-        return collapse_spaces(plain)
+        return _settle(plain)
     # the repair starts from `plain`: removing controls (starters that compose with nothing)
     # after NFC gives the NFC of removing them before
     return _repaired(plain, fix)
@@ -91,7 +91,20 @@ def _one_pass(text: str, fix: bool) -> str:
     text = _C1.sub("", text)
     if not unicodedata.is_normalized("NFC", text):  # again: a removed control may free a combining mark
         text = unicodedata.normalize("NFC", text)
-    return collapse_spaces(text)
+    return _settle(text)
+
+
+# A zero-width joiner or non-joiner at the edge of a line joins nothing: some page builders write
+# empty paragraphs as a lone U+200D, which would stay in the text as a "line" of nothing visible.
+_EDGE_JOINERS = re.compile("(?m)^[\u200c\u200d ]+|[\u200c\u200d ]+$")
+
+
+def _settle(text: str) -> str:
+    """`collapse_spaces`, and no joiner at the edge of a line (a line of nothing else is blank)."""
+    text = collapse_spaces(text)
+    if "\u200d" in text or "\u200c" in text:
+        text = collapse_spaces(_EDGE_JOINERS.sub("", text))
+    return text
 
 
 def collapse_spaces(text: str) -> str:

@@ -30,6 +30,13 @@ def test_whitespace_and_invisible_characters():
     assert normalize_text(raw) == "Die Stadt Berlin wächst.\nZweite Zeile"
 
 
+def test_joiners_stay_inside_lines_and_go_at_their_edges():
+    emoji = "family \U0001F468\u200d\U0001F469\u200d\U0001F467 and \u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645"
+    assert normalize_text(emoji) == emoji
+    assert normalize_text("First paragraph.\n\n\u200d\n\n\u200c \u200d\n\nSecond \u200d\n\u200dthird") == \
+        "First paragraph.\n\nSecond\nthird"
+
+
 def test_nfc():
     assert normalize_text("Cafe\u0301 Mu\u0308nchen") == "Café München"
 
@@ -82,7 +89,7 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b\ufeff]")
 @settings(max_examples=400, deadline=None)
 @given(st.text(alphabet=st.characters(codec="utf-8"), max_size=200)
        | st.lists(st.sampled_from(["Ã¼", "â€œ", "Â", "A\u0303", "\u00bc", " ", "\n", "\r", "\t", "\u00a0", "ab",
-                                   "é", "e\u0301", "\u200b", "\u00ad", "\x85", "\x93", "—", "„", "Ð¿"]),
+                                   "é", "e\u0301", "\u200b", "\u00ad", "\x85", "\x93", "—", "„", "Ð¿", "\u200d"]),
                   max_size=40).map("".join),
        st.booleans())
 def test_the_shortcut_for_texts_with_nothing_to_repair_changes_nothing(text, fix):
@@ -91,13 +98,14 @@ def test_the_shortcut_for_texts_with_nothing_to_repair_changes_nothing(text, fix
 @settings(max_examples=300, deadline=None)
 @given(st.text(alphabet=st.characters(codec="utf-8"), max_size=300)
        | st.lists(st.sampled_from(["Ã¼", "â€œ", "Â", " ", "\n", "\r", "\t", "\u00a0", "ab", "é", "e\u0301",
-                                   "\u200b", "\x85", "—", "„", "Ð¿"]), max_size=40).map("".join))
+                                   "\u200b", "\x85", "—", "„", "Ð¿", "\u200d", "\u200c"]), max_size=40).map("".join))
 def test_idempotent_and_clean(text):
     once = normalize_text(text, CFG)
     assert normalize_text(once, CFG) == once
     assert not _CONTROL.search(once) and "\r" not in once and "\n\n\n" not in once
     assert unicodedata.is_normalized("NFC", once)
     assert all(line == line.strip() and "  " not in line for line in once.split("\n"))
+    assert not any(line and (line[0] in "\u200c\u200d" or line[-1] in "\u200c\u200d") for line in once.split("\n"))
 
 
 # --- datelines -----------------------------------------------------------------------------
