@@ -381,6 +381,16 @@ def test_flattened_lists_and_markup_are_not_text():
     assert {r for _, r in a.removed} == {"rule:word_list"}
 
 
+def test_lone_glyphs_go_but_code_stays():
+    """An empty list bullet, a close button, a row of rating stars: a line of one glyph is no text,
+    in any language; a closing brace inside a code listing is."""
+    code = ["for wall in walls:", "    inspect(wall) {", "}"]
+    a = _article("x", "\n".join([_PROSE[0], "-", _PROSE[1], "×", "★ ★ ★ ★ ☆", *code, "✕", _PROSE[2]]), "glyphs.example")
+    clean_corpus([a], _no_profiles())
+    assert a.text.split("\n\n") == [_PROSE[0], _PROSE[1], "for wall in walls:", "inspect(wall) {", "}", _PROSE[2]]
+    assert {r for _, r in a.removed} == {"rule:lone_glyph"}
+
+
 _JA_PROSE = [
     "駅前の古い橋は来月から工事のため通行止めになり、市は代わりの歩道を川の東側に用意すると発表しました。",
     "工事は三年前に決まっていましたが、費用が予定より大きくなったため、開始が何度も遅れていました。",
@@ -1010,7 +1020,7 @@ def _reference_features(lines: list[str], rules, p: L.Params) -> list[tuple | No
             prose = (punct and stop >= p.punct_stop) or (n >= p.long_words and stop >= p.good_stop and bool(stops))
             listing = (not punct and p.list_words <= len(t) <= p.list_max and len(set(t)) < p.list_distinct * len(t)) or (
                 "</" in text and len(L.MARKUP.findall(text)) >= p.markup_tags)
-        rule, wide, cut = (rules._judge(body, t, p.soft_scale) if 0 < len(t) <= rules.top_words * p.soft_scale
+        rule, wide, cut = (rules._judge(body, t, p.soft_scale) if len(t) <= rules.top_words * p.soft_scale
                            else (None,) * 3)
         f = [text, n, stop, prose, bullet, rule, cut, text.startswith("|") and text.endswith("|"), seen[text] > 1,
              wide is not None, listing]
