@@ -6,6 +6,7 @@ from pathlib import Path
 from builder.article import Article, unescape_title
 from builder.boilerplate import clean_corpus
 from builder.config import BoilerplateConfig
+from builder import extract
 from builder.extract import extract_html
 from builder.normalize import normalize_text
 
@@ -81,6 +82,15 @@ def test_short_extraction_gets_the_recall_pass():
     for topic in ("Anglers need a permit", "The old dry dock takes small boats", "Printed tide tables"):
         assert topic in a.text
     assert a.title == "Living by the harbour"
+
+
+def test_an_extraction_much_smaller_than_the_visible_page_gets_the_recall_pass(monkeypatch):
+    # however long the default text, a page that shows twice its words may hide its body in cards
+    monkeypatch.setattr(extract, "_SHORT_WORDS", 0)
+    a = Article(id="cards.html", html=(EXTRACT / "cards.html").read_text(encoding="utf-8"), site="ledger.example")
+    extract_html(a, rendered_ratio=3.5)
+    for topic in ("Anglers need a permit", "The old dry dock takes small boats", "Printed tide tables"):
+        assert topic in a.text
 
 
 def test_keeps_a_given_title():
