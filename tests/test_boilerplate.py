@@ -391,6 +391,15 @@ def test_lone_glyphs_go_but_code_stays():
     assert {r for _, r in a.removed} == {"rule:lone_glyph"}
 
 
+def test_button_labels_go_but_sentences_with_their_words_stay():
+    sentence = "Submit your photos of the harbour wall to the council before the end of the month, it said."
+    lines = [_PROSE[0], "Book a demo", _PROSE[1], sentence, "View all posts", _PROSE[2], "Search for:", "Submit"]
+    a = _article("x", "\n".join(lines), "buttons.example")
+    clean_corpus([a], _no_profiles())
+    assert a.text.split("\n\n") == [_PROSE[0], _PROSE[1], sentence, _PROSE[2]]
+    assert {l for l, r in a.removed if r == "rule:button"} == {"Book a demo", "View all posts", "Search for:", "Submit"}
+
+
 _JA_PROSE = [
     "駅前の古い橋は来月から工事のため通行止めになり、市は代わりの歩道を川の東側に用意すると発表しました。",
     "工事は三年前に決まっていましたが、費用が予定より大きくなったため、開始が何度も遅れていました。",
