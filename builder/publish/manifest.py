@@ -148,11 +148,16 @@ def mismatches(release: Path, manifest: dict) -> list[str]:
     return bad + [f"{rel}: not in the manifest" for rel in unlisted]
 
 
+def listed(bad: list[str], first: int) -> str:
+    """The first `first` of `mismatches`, then how many more: "a; b (and 3 more)"."""
+    more = f" (and {len(bad) - first} more)" if len(bad) > first else ""
+    return "; ".join(bad[:first]) + more
+
+
 def require_intact(release: Path, manifest: dict, refused: str) -> None:
     """BuilderError (exit 2) naming what differs, when `release` differs from its manifest: a file
     changed or added since the build would go on unseen. `refused`: what is not done then."""
     bad = mismatches(release, manifest)
     if bad:
-        more = f" (and {len(bad) - 3} more)" if len(bad) > 3 else ""
-        raise BuilderError(f"{release} differs from its manifest.json, {refused}: {'; '.join(bad[:3])}{more}"
+        raise BuilderError(f"{release} differs from its manifest.json, {refused}: {listed(bad, 3)}"
                            " (see `builder check`)")

@@ -20,7 +20,7 @@ from builder.errors import BuilderError
 from builder.publish import plots
 from builder.publish.card import render_card
 from builder.publish.diff import changelog, diff_data
-from builder.publish.manifest import build_manifest, dump_json, mismatches, read_manifest, write_build_info
+from builder.publish.manifest import build_manifest, dump_json, listed, mismatches, read_manifest, write_build_info
 from builder.publish.parquet import ReleasePlan, ShardWriter, audit_row, data_row, is_kept
 from builder.publish.summary import ReleaseSummary
 from builder.publish.versions import check_unpublished, pick_previous, resolve_version
@@ -56,8 +56,7 @@ def publish_release(articles: Iterable[Article], cfg: Config, *, output: Path, v
         # only compared with, never carried over (an explicit --previous must be intact): say so
         changed = mismatches(prev_dir, prev_manifest)
         if changed:
-            note += (f" {prev_version} differs from its manifest.json ({changed[0]}"
-                     f"{f' and {len(changed) - 1} more' if len(changed) > 1 else ''}): compared as it is now.")
+            note += f" {prev_version} differs from its manifest.json ({listed(changed, 1)}): compared as it is now."
         Console(stderr=True, quiet=not (progress or changed)).print(note)
 
     root.mkdir(parents=True, exist_ok=True)
