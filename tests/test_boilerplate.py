@@ -400,6 +400,14 @@ def test_button_labels_go_but_sentences_with_their_words_stay():
     assert {l for l, r in a.removed if r == "rule:button"} == {"Book a demo", "View all posts", "Search for:", "Submit"}
 
 
+def test_a_headline_printed_as_a_list_item_goes_with_the_title():
+    a = _article("x", "\n".join(["- Harbour wall finished before the storms", *_PROSE]), "list-title.example",
+                 title="Harbour wall finished before the storms")
+    clean_corpus([a], _no_profiles())
+    assert a.text.split("\n\n") == _PROSE
+    assert a.removed == [("- Harbour wall finished before the storms", "title")]
+
+
 _JA_PROSE = [
     "駅前の古い橋は来月から工事のため通行止めになり、市は代わりの歩道を川の東側に用意すると発表しました。",
     "工事は三年前に決まっていましたが、費用が予定より大きくなったため、開始が何度も遅れていました。",
@@ -466,6 +474,8 @@ def test_furniture_of_more_languages_is_known_to_the_rules():
         "Leia também": "read_also", "© 2024 Le Quotidien. Tous droits réservés.": "copyright",
         "Todos los derechos reservados": "copyright", "Accueil": "nav", "Zoeken": "nav", "Suivez-nous": "follow",
         "Publié le 3 mai 2024": "dateline_meta", "Por Ana García": "byline", "12 commentaires": "comment_count",
+        "quarta-feira, 3 de maio de 2023 às 9:05": "dateline_meta", "Tempo de leitura: 4 minutos": "dateline_meta",
+        "mercredi 3 mai 2023 à 9h05": "dateline_meta", "Temps de lecture : 4 min": "dateline_meta",
         "Articles similaires": "related", "Noticias relacionadas": "related",
         "Политика конфиденциальности": "cookie", "Поделиться": "share", "Читайте также: мост откроют в мае": "read_also",
         "© 2024 Газета. Все права защищены.": "copyright", "Главная": "nav", "Похожие новости": "related",

@@ -194,11 +194,14 @@ def _drop_repeated_blocks(lines: list[str], counts: list[int] | None, verdict: l
 
 
 def _drop_title_lines(lines: list[str], verdict: list[str | None], title: str, main_start: int) -> None:
-    """The headline printed on the page is metadata, not body: drop its copies near the top."""
+    """The headline printed on the page is metadata, not body: drop its copies near the top, also
+    one printed as a list item (an extractor writes a headline it found in a list as "- ...")."""
     t = " ".join(title.split()).casefold()
     for i in range(min(len(lines), main_start + 3)):
-        if lines[i] and not verdict[i] and " ".join(lines[i].split()).casefold() == t:
-            verdict[i] = "title"
+        if lines[i] and not verdict[i]:
+            line = " ".join(lines[i].split()).casefold()
+            if line == t or (line[2:] == t and line.startswith("- ")):
+                verdict[i] = "title"
 
 
 def learn_templates(articles: list[Article], cleaner: Cleaner) -> dict[str, SiteTemplate]:
