@@ -391,6 +391,17 @@ def test_lone_glyphs_go_but_code_stays():
     assert {r for _, r in a.removed} == {"rule:lone_glyph"}
 
 
+def test_the_heading_of_a_table_of_contents_goes_but_a_sentence_opening_so_stays():
+    lines = [_PROSE[0], "Contents hide", _PROSE[1], "In this article", _PROSE[2]]
+    a = _article("x", "\n".join(lines), "toc.example")
+    clean_corpus([a], _no_profiles())
+    assert a.text.split("\n\n") == _PROSE
+    assert {l for l, r in a.removed if r == "rule:nav"} == {"Contents hide", "In this article"}
+    rules = load_rules()
+    assert rules.judge("In this article, the council explains why.", ["in", "this", "article", "the", "council",
+                                                                      "explains", "why"], 1.0)[0] is None
+
+
 def test_button_labels_go_but_sentences_with_their_words_stay():
     sentence = "Submit your photos of the harbour wall to the council before the end of the month, it said."
     lines = [_PROSE[0], "Book a demo", _PROSE[1], sentence, "View all posts", _PROSE[2], "Search for:", "Submit"]
@@ -476,6 +487,7 @@ def test_furniture_of_more_languages_is_known_to_the_rules():
         "Publié le 3 mai 2024": "dateline_meta", "Por Ana García": "byline", "12 commentaires": "comment_count",
         "quarta-feira, 3 de maio de 2023 às 9:05": "dateline_meta", "Tempo de leitura: 4 minutos": "dateline_meta",
         "mercredi 3 mai 2023 à 9h05": "dateline_meta", "Temps de lecture : 4 min": "dateline_meta",
+        "Текст: Анна Петрова · 3 мая 2023": "byline", "Sommaire": "nav", "Índice": "nav",
         "Articles similaires": "related", "Noticias relacionadas": "related",
         "Политика конфиденциальности": "cookie", "Поделиться": "share", "Читайте также: мост откроют в мае": "read_also",
         "© 2024 Газета. Все права защищены.": "copyright", "Главная": "nav", "Похожие новости": "related",
