@@ -217,6 +217,14 @@ def test_a_short_text_that_no_rule_hits_is_kept_whole():
     assert a.text.split("\n\n") == text.split("\n")
 
 
+def test_a_related_heading_that_nothing_follows_goes_with_what_comes_after():
+    comment = ("I walked along the harbour wall this morning and the new stones already look as if they "
+               "had always been there, which is the best thing one can say about such work.")
+    a = _article("x", "\n".join([*_PROSE, "You might also like:", "3 comments", comment]), "closing.example")
+    clean_corpus([a], _no_profiles())
+    assert a.text.split("\n\n") == _PROSE
+
+
 def test_a_comment_count_heading_ends_the_article():
     menu = "Home\nNews\nSport\nWeather\nContact\nAbout us\n"
     comment = ("I have walked along that harbour wall every day for years, and I think the council was right "

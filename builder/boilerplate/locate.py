@@ -235,6 +235,15 @@ def _resumes(c, k, i, e):
 
 
 @kernel
+def _without_closing_cuts(c, s, e):
+    """The end of the text [s, e) without the cut headings that close it: a "Related" or
+    "Comments" heading that nothing follows heads nothing of the page's text."""
+    while e > s and (c.blank[e - 1] or c.cut[e - 1] >= 0):
+        e -= 1
+    return e
+
+
+@kernel
 def _cut(c, cr, k, s, e, extracted):
     """Where the main text [s, e) ends at a "cut" heading (comments, related links), else e."""
     counts = np.zeros(len(cr.sure_at), dtype=np.int64)
@@ -252,7 +261,7 @@ def _cut(c, cr, k, s, e, extracted):
             prose_total += c.words[i]
             prose_lines += 1
     if not any_cut:
-        return e
+        return _without_closing_cuts(c, s, e)
     seen = seen_lines = seen_prose = 0
     for i in range(s, e):
         if c.blank[i]:
@@ -265,12 +274,12 @@ def _cut(c, cr, k, s, e, extracted):
                 if (seen >= k.cut_after * prose_total or sure
                         or after < k.cut_density * seen_prose / seen_lines) and not (
                         not cr.in_extracted[x] and _resumes(c, k, i, e)):
-                    return i
+                    return _without_closing_cuts(c, s, i)
         seen_lines += 1
         if c.prose[i]:
             seen += c.words[i]
             seen_prose += 1
-    return e
+    return _without_closing_cuts(c, s, e)
 
 
 @kernel
