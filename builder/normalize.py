@@ -171,10 +171,10 @@ _C1_PAIR = re.compile(f"{_LEAD}{_C1.pattern}")
 
 
 def repair_misdecoded(text: str) -> str:
-    """`text` whose UTF-8 bytes were read as Latin-1 ("â\x80\x94" for "—"), decoded right;
+    r"""`text` whose UTF-8 bytes were read as Latin-1 ("â\x80\x94" for "—"), decoded right;
     else `text` unchanged. Only the C1-control form is repaired here, for consumers that drop
     control characters before `normalize_text` could see them (an HTML extractor makes
-    "debtâ\x80\x94nearly" "debtânearly"); the cp1252 form ("â€”") survives them and is
+    "wallâ\x80\x94then" "wallâthen"); the cp1252 form ("â€”") survives them and is
     repaired by `normalize_text`. A page that also has characters beyond Latin-1 (a mix) is
     repaired line by line by ftfy."""
     if not _C1_PAIR.search(text):
