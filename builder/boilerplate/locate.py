@@ -235,6 +235,13 @@ def _resumes(c, k, i, e):
 
 
 @kernel
+def _cut(c, cr, k, s, e, extracted):
+    """Where the main text [s, e) ends: at a "cut" heading (comments, related links), else at e;
+    either way before the cut headings that close it."""
+    return _without_closing_cuts(c, s, _cut_heading(c, cr, k, s, e, extracted))
+
+
+@kernel
 def _without_closing_cuts(c, s, e):
     """The end of the text [s, e) without the cut headings that close it: a "Related" or
     "Comments" heading that nothing follows heads nothing of the page's text."""
@@ -244,8 +251,8 @@ def _without_closing_cuts(c, s, e):
 
 
 @kernel
-def _cut(c, cr, k, s, e, extracted):
-    """Where the main text [s, e) ends at a "cut" heading (comments, related links), else e."""
+def _cut_heading(c, cr, k, s, e, extracted):
+    """The first "cut" heading (comments, related links) where the main text [s, e) ends, else e."""
     counts = np.zeros(len(cr.sure_at), dtype=np.int64)
     prose_total = lines_total = prose_lines = 0
     any_cut = False
@@ -261,7 +268,7 @@ def _cut(c, cr, k, s, e, extracted):
             prose_total += c.words[i]
             prose_lines += 1
     if not any_cut:
-        return _without_closing_cuts(c, s, e)
+        return e
     seen = seen_lines = seen_prose = 0
     for i in range(s, e):
         if c.blank[i]:
@@ -274,12 +281,12 @@ def _cut(c, cr, k, s, e, extracted):
                 if (seen >= k.cut_after * prose_total or sure
                         or after < k.cut_density * seen_prose / seen_lines) and not (
                         not cr.in_extracted[x] and _resumes(c, k, i, e)):
-                    return _without_closing_cuts(c, s, i)
+                    return i
         seen_lines += 1
         if c.prose[i]:
             seen += c.words[i]
             seen_prose += 1
-    return _without_closing_cuts(c, s, e)
+    return e
 
 
 @kernel
