@@ -66,13 +66,14 @@ class _Screen:
         """Per line of `col` (`lines` as Python strings) where `test` holds: may one of the rules'
         regular expressions hit it, or its text after a list marker (`items`: list items, which
         are judged without their two-character marker)?"""
-        hits = np.logical_or.reduce([matches(col, rx) for rx in self.starts + self.scans])
-        # A list item's `starts` are tried after its marker too, on those lines alone: one
-        # optional two-character prefix on every line made RE2 three times slower.
-        at = np.flatnonzero(items & test & ~hits)
-        if len(at):
-            tails = pc.utf8_slice_codeunits(col.take(pa.array(at)), 2)
-            hits[at] = np.logical_or.reduce([matches(tails, rx) for rx in self.starts])
+        # A list item's `starts` are also tried after its marker, on its tail appended to the
+        # column: one optional two-character prefix on every line made RE2 three times slower,
+        # and a second call would compile the patterns again (Arrow compiles them per call).
+        at = np.flatnonzero(items & test)
+        both = pa.concat_arrays([col, pc.utf8_slice_codeunits(col.take(pa.array(at)), 2)]) if len(at) else col
+        starts = np.logical_or.reduce([matches(both, rx) for rx in self.starts])
+        hits = starts[:len(col)] | np.logical_or.reduce([matches(col, rx) for rx in self.scans])
+        hits[at] |= starts[len(col):]
         if self.python:
             for i in np.flatnonzero(test & ~hits).tolist():
                 hits[i] = self._python_hit(lines[i][2:] if items[i] else lines[i])
