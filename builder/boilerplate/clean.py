@@ -173,10 +173,12 @@ def _drop_repeated_blocks(lines: list[str], counts: list[int] | None, verdict: l
         return (counts[i] if counts is not None else _word_counts([lines[i]])[0]) >= _OWN_LINE_WORDS
 
     kept = [i for i, l in enumerate(lines) if l and not verdict[i]]
+    kept_keys = [keys[i] for i in kept] if keys is not None else [" ".join(lines[i].split()).casefold() for i in kept]
+    if len(kept_keys) - len(set(kept_keys)) < _REPEAT_RUN:
+        return      # too few kept lines printed again to make a run (most pages)
     first: dict[str, int] = {}
     copy_of = []
-    for pos, i in enumerate(kept):
-        key = keys[i] if keys is not None else " ".join(lines[i].split()).casefold()
+    for pos, key in enumerate(kept_keys):
         copy_of.append(first.get(key, -1))
         first.setdefault(key, pos)
     pos = 0
