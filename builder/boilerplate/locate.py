@@ -222,12 +222,17 @@ def _resumes(c, k, i, e):
     for j in range(i + 1, e):
         if c.blank[j]:
             continue
+        if first < 0 and seen >= k.resume_within:
+            return False        # the first long paragraph comes too late (decided: stop here,
+                                # a page of many such headings would be read to its end each time)
         if c.prose[j] and c.words[j] >= k.resume_words:
             long += 1
             if first < 0:
                 first = seen
             elif long == 2 and between:
                 return False
+            if long >= 2 and long >= k.resume_lines:
+                return first < k.resume_within     # nothing later changes the answer
         elif long == 1 and c.rule[j]:
             between = True
         seen += 1
@@ -365,7 +370,7 @@ def _inline_boxes(c, cr, k, s, e, box):
         run[0] = i
         for step, stop in ((-1, s - 1), (1, e)):
             j = i + step
-            while j != stop and (c.blank[j] or not c.prose[j]):
+            while j != stop and size <= k.box_lines and (c.blank[j] or not c.prose[j]):
                 if not c.blank[j]:
                     run[size] = j
                     size += 1
