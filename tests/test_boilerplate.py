@@ -525,6 +525,36 @@ def test_furniture_of_more_languages_is_known_to_the_rules():
         assert rules._judge(prose, re.findall(r"\w+", prose.casefold()), 3.0) == (None, None, None), prose
 
 
+def test_plainest_furniture_of_twenty_more_languages_is_known_to_the_rules():
+    """Privacy, copyright, subscribe, share, follow, comments, related and navigation lines of
+    Nordic, Central and Eastern European, Greek, Southeast Asian, Korean, Hebrew and Arabic pages;
+    short lines of other languages that share a word with those buttons stay."""
+    rules = load_rules()
+    furniture = {
+        "Alle rettigheder forbeholdes": "copyright", "Läs också: bron öppnar i maj": "read_also",
+        "Følg oss i sosiale medier": "follow", "Relaterte artikler": "related", "Kommentarer (4)": "comments_section",
+        "Kaikki oikeudet pidätetään.": "copyright", "Tilaa uutiskirje": "subscribe", "Lue myös": "read_also",
+        "Zásady ochrany osobních údajů": "cookie", "Související články": "related", "Sdílet": "share",
+        "Minden jog fenntartva.": "copyright", "Hírlevél feliratkozás": "subscribe", "Kezdőlap": "nav",
+        "Toate drepturile rezervate": "copyright", "Citește și: podul se redeschide": "read_also", "Comentarii": "comments_section",
+        "Πολιτική απορρήτου": "cookie", "Σχετικά άρθρα": "related", "Ακολουθήστε μας": "follow",
+        "Усі права захищені": "copyright", "Читайте також: міст відкриють у травні": "read_also", "Поділитися": "share",
+        "Всички права запазени": "copyright", "Pročitajte još": "read_also", "Susiję straipsniai": "related",
+        "Tots els drets reservats": "copyright", "Baca juga: jembatan dibuka Mei": "read_also", "Berita terkait": "related",
+        "Bagikan": "share", "Ikuti kami": "follow", "Tin liên quan": "related", "Chia sẻ": "share",
+        "Trang chủ": "nav", "관련기사": "related", "무단 전재 및 재배포 금지": "copyright", "댓글 쓰기": "comments_section",
+        "כל הזכויות שמורות": "copyright", "כתבות נוספות": "related", "جميع الحقوق محفوظة": "copyright",
+        "اقرأ أيضا: افتتاح الجسر في مايو": "read_also", "سياسة الخصوصية": "cookie",
+    }
+    for line, name in furniture.items():
+        words = re.findall(r"\w+", line.casefold())
+        drop, _, cut = rules._judge(line, words, 3.0)
+        assert name in (drop, cut), (line, drop, cut)
+    for short in ("A casa dela", "El coche del vecino", "Jakarta jadi langganan banjir", "شارك الوزير في الاجتماع",
+                  "Broen åpner igjen i mai.", "Most se otevře v květnu."):
+        assert rules._judge(short, re.findall(r"\w+", short.casefold()), 1.0) == (None, None, None), short
+
+
 def test_a_page_printed_twice_keeps_one_copy_but_a_repeated_line_stays():
     """Responsive layouts print the article twice: a run of kept lines repeated in order goes
     (else the quality filter drops the whole page for its duplicate lines). A pull quote printed
