@@ -545,6 +545,9 @@ def test_plainest_furniture_of_twenty_more_languages_is_known_to_the_rules():
         "Trang chủ": "nav", "관련기사": "related", "무단 전재 및 재배포 금지": "copyright", "댓글 쓰기": "comments_section",
         "כל הזכויות שמורות": "copyright", "כתבות נוספות": "related", "جميع الحقوق محفوظة": "copyright",
         "اقرأ أيضا: افتتاح الجسر في مايو": "read_also", "سياسة الخصوصية": "cookie",
+        "for 3 timer siden": "dateline_meta", "5 tuntia sitten": "dateline_meta", "před 3 hodinami": "dateline_meta",
+        "3 jam yang lalu": "dateline_meta", "3 giờ trước": "dateline_meta", "Publicerad 3 maj 2024": "dateline_meta",
+        "Oppdatert 3. mai 2024 kl. 10.05": "dateline_meta",
     }
     for line, name in furniture.items():
         words = re.findall(r"\w+", line.casefold())
