@@ -509,6 +509,9 @@ def test_furniture_of_more_languages_is_known_to_the_rules():
         "Images courtesy of the harbour museum": "photo_credit",
         "Harbour at dusk, 1958. Oil on canvas – 60 × 80 cm. Courtesy the artist and the gallery.": "photo_credit",
         "Foto mit freundlicher Genehmigung des Stadtarchivs": "photo_credit",
+        "The ferry leaves the harbour at dawn. Photo: Jane Doe/Archive": "photo_credit",
+        "Der Hafen am Morgen. Bild: Max Muster": "photo_credit",
+        "Ich bin damit einverstanden, dass mir Inhalte von Videoportal angezeigt werden.": "embed_consent",
         "🔊 Listen to this article": "player", "Artikel anhören": "player", "Play video": "nav",
         "Loading...": "nav", "Weiter »": "nav", "Next ›": "nav",
         "vor 3 Std.": "dateline_meta", "Vor einem Tag": "dateline_meta", "il y a 2 heures": "dateline_meta",
@@ -521,7 +524,8 @@ def test_furniture_of_more_languages_is_known_to_the_rules():
         drop, _, cut = rules._judge(line, words, 3.0)
         assert name in (drop, cut), (line, drop, cut)
     for prose in ("Por la mañana el puente estaba cerrado.", "Le maire a refusé de commenter la décision du conseil.",
-                  "Главная задача мэрии — открыть мост до зимы.", "Kontakt z urzędem był trudny przez cały tydzień."):
+                  "Главная задача мэрии — открыть мост до зимы.", "Kontakt z urzędem był trudny przez cały tydzień.",
+                  "The exhibition opens in May. Photo books are on sale at the door."):
         assert rules._judge(prose, re.findall(r"\w+", prose.casefold()), 3.0) == (None, None, None), prose
 
 
