@@ -512,6 +512,7 @@ def test_furniture_of_more_languages_is_known_to_the_rules():
         "The ferry leaves the harbour at dawn. Photo: Jane Doe/Archive": "photo_credit",
         "Der Hafen am Morgen. Bild: Max Muster": "photo_credit",
         "Ich bin damit einverstanden, dass mir Inhalte von Videoportal angezeigt werden.": "embed_consent",
+        "Advertorial": "read_also", "Ressort: Wirtschaft": "taxonomy", "Placeholder image-2": "placeholder",
         "🔊 Listen to this article": "player", "Artikel anhören": "player", "Play video": "nav",
         "Loading...": "nav", "Weiter »": "nav", "Next ›": "nav",
         "vor 3 Std.": "dateline_meta", "Vor einem Tag": "dateline_meta", "il y a 2 heures": "dateline_meta",
