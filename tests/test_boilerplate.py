@@ -620,6 +620,36 @@ def test_an_inline_read_next_box_does_not_end_the_article():
                                                        box[2]: "rule:related", "Read more": "rule:read_also"}
 
 
+def test_an_inline_box_of_labelled_teasers_does_not_end_the_article():
+    """A "You might also like" box of three teasers, each a section label above its headline, between
+    the paragraphs: the article goes on after it, and the box (seven lines) goes."""
+    rng = random.Random(11)
+    para = lambda: " ".join(_sentence(rng) for _ in range(3))  # noqa: E731  (about 60 words)
+    before, after = [para() for _ in range(4)], [para() for _ in range(3)]
+    menu = ["Home", "News", "Sport", "Weather", "Contact", "About us"]
+    box = ["You might also like"]
+    for w in _WORDS[:3]:
+        box += ["TRAVEL", f"Why the {w} ferry is the slowest way to cross the bay"]
+    footer = ["Related stories", *[f"The {w} reopens after the winter" for w in _WORDS[:6]], "Imprint", "Privacy"]
+    a = _article("x", "\n".join([*menu, *before, *box, *after, *footer]), "labelled.example")
+    clean_corpus([a], _no_profiles())
+    assert a.text.split("\n\n") == before + after
+    assert all(l not in a.text for l in box)
+
+
+def test_a_discussion_heading_ends_the_article_before_long_comments():
+    """"Discussion about this post" heads the comments, however long they are: after a share line
+    (which may head a box inside the text) the article does not go on into them."""
+    rng = random.Random(5)
+    para = lambda: " ".join(_sentence(rng) for _ in range(3))  # noqa: E731
+    body = [para() for _ in range(5)]
+    comments = ["Share", "Discussion about this post", "Ann Reed", "3d", "Liked by the author", para(), para(),
+                "Reply", "Bo Diaz", "2d", para()]
+    a = _article("x", "\n".join(["Home", "Archive", "About", *body, *comments]), "discussion.example")
+    clean_corpus([a], _no_profiles())
+    assert a.text.split("\n\n") == body
+
+
 def test_a_caption_with_an_agency_credit_mid_line_is_not_text():
     """A caption names the agency and photographer ("AGENCY/Name"), even when link text follows."""
     caption = "Workers stand on the new harbour wall in the rain, March 4, 2024. REUTERS/Jane Doe/File Photo Licensing Rights"

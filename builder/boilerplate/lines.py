@@ -91,7 +91,8 @@ class Params:
     list_max: int = 1000            # ... unless longer than this (a whole page flattened into one line)
     resume_words: int = 50          # a "related" heading followed by this many words of prose in a line ...
     resume_lines: int = 2           # ... this many times is an inline box: the article goes on after it ...
-    resume_within: int = 6          # ... when the first of them comes within this many lines of the heading
+    resume_within: int = 8          # ... when the first of them comes within this many lines of the heading
+                                    # (so an inline box of `box_lines` lines, its heading included, fits)
     markup_tags: int = 10           # a line with this many HTML tags is markup to copy (embed box), not text
     box_lines: int = 8              # a teaser box around a "related" heading inside the text has at most this many lines
     template_extend: bool = True    # on a page whose site template marks lines before and after the main text, the
