@@ -511,7 +511,7 @@ def test_furniture_of_more_languages_is_known_to_the_rules():
         "Foto mit freundlicher Genehmigung des Stadtarchivs": "photo_credit",
         "The ferry leaves the harbour at dawn. Photo: Jane Doe/Archive": "photo_credit",
         "Der Hafen am Morgen. Bild: Max Muster": "photo_credit",
-        "Ich bin damit einverstanden, dass mir Inhalte von Videoportal angezeigt werden.": "embed_consent",
+        "Ja, ich bin einverstanden, dass mir hier Karten eines Kartendienstes angezeigt werden.": "embed_consent",
         "Advertorial": "read_also", "Ressort: Wirtschaft": "taxonomy", "Placeholder image-2": "placeholder",
         "🔊 Listen to this article": "player", "Artikel anhören": "player", "Play video": "nav",
         "Loading...": "nav", "Weiter »": "nav", "Next ›": "nav",
@@ -638,12 +638,12 @@ def test_an_inline_box_of_labelled_teasers_does_not_end_the_article():
 
 
 def test_a_discussion_heading_ends_the_article_before_long_comments():
-    """"Discussion about this post" heads the comments, however long they are: after a share line
+    """"Comments on this story" heads the comments, however long they are: after a share line
     (which may head a box inside the text) the article does not go on into them."""
     rng = random.Random(5)
     para = lambda: " ".join(_sentence(rng) for _ in range(3))  # noqa: E731
     body = [para() for _ in range(5)]
-    comments = ["Share", "Discussion about this post", "Ann Reed", "3d", "Liked by the author", para(), para(),
+    comments = ["Share", "Comments on this story", "Ann Reed", "3d", "Liked by the author", para(), para(),
                 "Reply", "Bo Diaz", "2d", para()]
     a = _article("x", "\n".join(["Home", "Archive", "About", *body, *comments]), "discussion.example")
     clean_corpus([a], _no_profiles())
