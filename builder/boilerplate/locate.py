@@ -222,7 +222,7 @@ def _resumes(c, k, i, e):
     for j in range(i + 1, e):
         if c.blank[j]:
             continue
-        if first < 0 and seen >= k.resume_within:
+        if first < 0 and seen >= k.resume_within and k.resume_lines > 0:
             return False        # the first long paragraph comes too late (decided: stop here,
                                 # a page of many such headings would be read to its end each time)
         if c.prose[j] and c.words[j] >= k.resume_words:
