@@ -552,7 +552,8 @@ def test_plainest_furniture_of_twenty_more_languages_is_known_to_the_rules():
         "اقرأ أيضا: افتتاح الجسر في مايو": "read_also", "سياسة الخصوصية": "cookie",
         "for 3 timer siden": "dateline_meta", "5 tuntia sitten": "dateline_meta", "před 3 hodinami": "dateline_meta",
         "3 jam yang lalu": "dateline_meta", "3 giờ trước": "dateline_meta", "Publicerad 3 maj 2024": "dateline_meta",
-        "Oppdatert 3. mai 2024 kl. 10.05": "dateline_meta",
+        "Oppdatert 3. mai 2024 kl. 10.05": "dateline_meta", "5 komentářů": "comment_count",
+        "6 коментарів до статті": "comment_count", "3개의 댓글": "comment_count",
     }
     for line, name in furniture.items():
         words = re.findall(r"\w+", line.casefold())
