@@ -7,6 +7,12 @@ import os
 import subprocess
 import sys
 
+import numpy as np
+
+from builder.boilerplate import locate
+from builder.boilerplate.lines import Params, _knobs
+from builder.boilerplate.locate import Cols, CutRules
+
 _CLASSIFY_RANDOM_BATCHES = r"""
 import hashlib, sys
 import numpy as np
@@ -84,3 +90,66 @@ def test_kernels_get_one_compiled_version_per_argument_type(tmp_path):
                          check=True, cwd=tmp_path).stdout.split("\n")
     assert out[0] == "15"
     assert [x for x in out[1:] if x] == ["(int64, int64, bool)"]
+
+
+def _resumes_by_definition(c, k, i, e):
+    """`locate._resumes` read to the end of the text, as it was defined before it learned to stop early."""
+    seen = long = 0
+    first = -1
+    between = False
+    for j in range(i + 1, e):
+        if c.blank[j]:
+            continue
+        if c.prose[j] and c.words[j] >= k.resume_words:
+            long += 1
+            if first < 0:
+                first = seen
+            elif long == 2 and between:
+                return False
+        elif long == 1 and c.rule[j]:
+            between = True
+        seen += 1
+    return long >= k.resume_lines and first < k.resume_within
+
+
+def _boxes_by_definition(c, cr, k, s, e):
+    """`locate._inline_boxes` walking to the nearest prose however far it is."""
+    box = np.full(len(c.words), -1, dtype=np.int64)
+    for i in range(s, e):
+        x = c.cut[i]
+        if c.blank[i] or x < 0 or c.prose[i] or not cr.box[x]:
+            continue
+        run = [i]
+        for step, stop in ((-1, s - 1), (1, e)):
+            j = i + step
+            while j != stop and (c.blank[j] or not c.prose[j]):
+                if not c.blank[j]:
+                    run.append(j)
+                j += step
+        if len(run) <= k.box_lines:
+            for m in run:
+                if box[m] < 0:
+                    box[m] = x
+    return box
+
+
+def test_the_early_exits_of_resumes_and_inline_boxes_change_no_answer():
+    # They stop once the answer is decided (a page of many cut headings was quadratic); random
+    # pages and knob values, compiled, must answer as the full scans do.
+    rng = np.random.default_rng(3)
+    for trial in range(400):
+        n = int(rng.integers(1, 80))
+        prose = rng.random(n) < rng.random()
+        flag = lambda share: rng.random(n) < share  # noqa: E731
+        words = np.where(prose, rng.integers(10, 120, n), rng.integers(0, 12, n)).astype(np.int64)
+        cols = Cols(flag(0.2), words, rng.random(n), prose, flag(0.2), flag(0.3), flag(0.05), flag(0.03), flag(0.05),
+                    flag(0.03), ~prose & flag(0.7), np.where(flag(0.3), rng.integers(0, 2, n), -1).astype(np.int64))
+        cuts = CutRules(np.array([False, True]), np.zeros(2, dtype=np.int64), rng.random(2) < 0.7)
+        knobs = _knobs(Params(resume_lines=int(rng.integers(0, 4)), resume_within=int(rng.integers(0, 12)),
+                              resume_words=int(rng.integers(10, 90)), box_lines=int(rng.integers(1, 12))))
+        s, e = sorted(int(x) for x in rng.integers(0, n + 1, 2))
+        for i in range(s, e):
+            assert bool(locate._resumes(cols, knobs, i, e)) == _resumes_by_definition(cols, knobs, i, e), (trial, i)
+        box = np.full(n, -1, dtype=np.int64)
+        locate._inline_boxes(cols, cuts, knobs, s, e, box)
+        assert box.tolist() == _boxes_by_definition(cols, cuts, knobs, s, e).tolist(), trial
