@@ -554,6 +554,8 @@ def test_plainest_furniture_of_twenty_more_languages_is_known_to_the_rules():
         "3 jam yang lalu": "dateline_meta", "3 giờ trước": "dateline_meta", "Publicerad 3 maj 2024": "dateline_meta",
         "Oppdatert 3. mai 2024 kl. 10.05": "dateline_meta", "5 komentářů": "comment_count",
         "6 коментарів до статті": "comment_count", "3개의 댓글": "comment_count",
+        "Štítky: doprava, most": "taxonomy", "Emner: Havn, Trafik": "taxonomy", "Kuva: Matti Meikäläinen": "photo_credit",
+        "Sumber: Kantor Berita": "photo_credit", "사진=홍길동 기자": "photo_credit",
     }
     for line, name in furniture.items():
         words = re.findall(r"\w+", line.casefold())
