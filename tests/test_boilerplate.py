@@ -608,16 +608,9 @@ def test_extracted_text_printed_twice_keeps_one_copy():
 def test_an_inline_read_next_box_does_not_end_the_article():
     """A "Read next" box between paragraphs (heading, teaser, link) is cut out, the article after it
     stays: long paragraphs follow it right away, which a list of teasers never does."""
-    rng = random.Random(7)
-    para = lambda: " ".join(_sentence(rng) for _ in range(3))  # noqa: E731  (about 60 words)
-    before, after = [para() for _ in range(4)], [para() for _ in range(3)]
-    menu = ["Home", "News", "Sport", "Weather", "Contact", "About us"]
     box = ["Read next", "Ann Reed", "The ferry returns to the harbour after ten years", "Read more"]
-    footer = ["Related stories", *[f"The {w} reopens after the winter" for w in _WORDS[:6]], "Imprint", "Privacy"]
-    a = _article("x", "\n".join([*menu, *before, *box, *after, *footer]), "inline.example")
-    clean_corpus([a], _no_profiles())
-    kept = a.text.split("\n\n")
-    assert kept == before + after       # the article goes on after the box, which goes whole
+    a, story = _story_with_box(box, 7, "inline.example")
+    assert a.text.split("\n\n") == story      # the article goes on after the box, which goes whole
     assert "Related stories" not in a.text and "Imprint" not in a.text
     assert {l: r for l, r in a.removed if l in box} == {"Read next": "rule:read_also", "Ann Reed": "rule:related",
                                                        box[2]: "rule:related", "Read more": "rule:read_also"}
@@ -626,17 +619,11 @@ def test_an_inline_read_next_box_does_not_end_the_article():
 def test_an_inline_box_of_labelled_teasers_does_not_end_the_article():
     """A "You might also like" box of three teasers, each a section label above its headline, between
     the paragraphs: the article goes on after it, and the box (seven lines) goes."""
-    rng = random.Random(11)
-    para = lambda: " ".join(_sentence(rng) for _ in range(3))  # noqa: E731  (about 60 words)
-    before, after = [para() for _ in range(4)], [para() for _ in range(3)]
-    menu = ["Home", "News", "Sport", "Weather", "Contact", "About us"]
     box = ["You might also like"]
     for w in _WORDS[:3]:
         box += ["TRAVEL", f"Why the {w} ferry is the slowest way to cross the bay"]
-    footer = ["Related stories", *[f"The {w} reopens after the winter" for w in _WORDS[:6]], "Imprint", "Privacy"]
-    a = _article("x", "\n".join([*menu, *before, *box, *after, *footer]), "labelled.example")
-    clean_corpus([a], _no_profiles())
-    assert a.text.split("\n\n") == before + after
+    a, story = _story_with_box(box, 11, "labelled.example")
+    assert a.text.split("\n\n") == story
     assert all(l not in a.text for l in box)
 
 
@@ -644,10 +631,9 @@ def test_a_discussion_heading_ends_the_article_before_long_comments():
     """"Comments on this story" heads the comments, however long they are: after a share line
     (which may head a box inside the text) the article does not go on into them."""
     rng = random.Random(5)
-    para = lambda: " ".join(_sentence(rng) for _ in range(3))  # noqa: E731
-    body = [para() for _ in range(5)]
-    comments = ["Share", "Comments on this story", "Ann Reed", "3d", "Liked by the author", para(), para(),
-                "Reply", "Bo Diaz", "2d", para()]
+    body = [_paragraph(rng) for _ in range(5)]
+    comments = ["Share", "Comments on this story", "Ann Reed", "3d", "Liked by the author", _paragraph(rng),
+                _paragraph(rng), "Reply", "Bo Diaz", "2d", _paragraph(rng)]
     a = _article("x", "\n".join(["Home", "Archive", "About", *body, *comments]), "discussion.example")
     clean_corpus([a], _no_profiles())
     assert a.text.split("\n\n") == body
@@ -656,8 +642,7 @@ def test_a_discussion_heading_ends_the_article_before_long_comments():
 def test_a_caption_with_an_agency_credit_mid_line_is_not_text():
     """A caption names the agency and photographer ("AGENCY/Name"), even when link text follows."""
     caption = "Workers stand on the new harbour wall in the rain, March 4, 2024. REUTERS/Jane Doe/File Photo Licensing Rights"
-    menu = ["Home", "News", "Sport", "Weather", "Contact", "About us"]
-    a = _article("x", "\n".join([*menu, caption, *_PROSE]), "caption.example")
+    a = _article("x", "\n".join([*_MENU, caption, *_PROSE]), "caption.example")
     clean_corpus([a], _no_profiles())
     assert a.text.split("\n\n") == _PROSE
     assert (caption, "rule:photo_credit") in a.removed
@@ -682,6 +667,25 @@ def test_a_paragraph_quoting_a_prompted_quote_is_text():
 _WORDS = ("river harbour council market school bridge library ferry budget teacher farmer winter summer station "
           "museum village garden theatre doctor student").split()
 _VERBS = "opened closed discussed reported planned visited approved repaired praised criticised".split()
+
+
+_MENU = ["Home", "News", "Sport", "Weather", "Contact", "About us"]
+
+
+def _story_with_box(box: list[str], seed: int, site: str) -> tuple[Article, list[str]]:
+    """A page of a menu, four paragraphs, `box`, three paragraphs, then a "Related stories" list and
+    the footer, cleaned; and its seven paragraphs."""
+    rng = random.Random(seed)
+    before, after = [_paragraph(rng) for _ in range(4)], [_paragraph(rng) for _ in range(3)]
+    footer = ["Related stories", *[f"The {w} reopens after the winter" for w in _WORDS[:6]], "Imprint", "Privacy"]
+    a = _article("x", "\n".join([*_MENU, *before, *box, *after, *footer]), site)
+    clean_corpus([a], _no_profiles())
+    return a, before + after
+
+
+def _paragraph(rng: random.Random) -> str:
+    """Three invented sentences, about 60 words."""
+    return " ".join(_sentence(rng) for _ in range(3))
 
 
 def _sentence(rng: random.Random) -> str:
