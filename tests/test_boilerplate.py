@@ -982,6 +982,25 @@ def test_an_updated_story_on_a_two_page_site_keeps_its_paragraphs():
             assert p in a.text, a.id
 
 
+def test_a_recrawled_japanese_story_keeps_its_paragraphs_in_both_renderings():
+    """Chinese and Japanese paragraphs have no spaces: counted by spaces, they were no prose, the
+    second rendering of the story was counted as another page, and its paragraphs became the
+    site's template on the rendering with more furniture."""
+    paras = ["港の管理局は来月から深夜までフェリーを運航すると発表した。夜勤の労働者から一年にわたり苦情が寄せられていた。",
+             "新しい時刻表では平日に四便、日曜日に二便が追加される。運賃は据え置かれるが、秋に見直される予定だ。",
+             "地元の議員はこの変更を歓迎したが、北側の桟橋の照明を改善するよう求めた。最終便はそこに着く。"]
+    menu = ["ホーム", "ニュース", "地域", "天気", "スポーツ", "お問い合わせ", "サイトマップ", "カテゴリ",
+            "港湾 (12)", "交通 (30)", "行政 (8)", "文化 (21)", "教育 (5)", "経済 (17)", "観光 (9)"]
+    full = ["深夜のフェリー運航へ | 港町新聞", *menu, "深夜のフェリー運航へ", *paras, "関連記事", *menu]
+    loose = ["深夜のフェリー運航へ", *paras]
+    arts = [_article("v#full", "\n".join(full), "port-news"), _article("v#loose", "\n".join(loose), "port-news")]
+    for a in arts:
+        a.url = "https://port.example/news/ferries"
+    clean_corpus(arts, _no_profiles())
+    for a in arts:
+        assert all(p in a.text for p in paras), a.id
+
+
 _RELATED = ["The council approved a new budget for the harbour district after a long debate "
             "about parking, ferries and the future of the old fish market on the quay.",
             "Two schools in the valley will merge next year, the education office said, because "

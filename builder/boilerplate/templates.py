@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 import xxhash
 
-from builder.article import Article
+from builder.article import Article, count_words
 from builder.boilerplate.masking import mask_lines
 from builder.config import BoilerplateConfig
 
@@ -26,7 +26,7 @@ QUOTED = re.compile(r"\"[^\"\n]{2,200}\"|“[^”\n]{2,200}”|„[^“”\n]{2,
 _MAX_HASHES_PER_SITE = 200_000   # bounded memory: beyond this, hashes seen once are pruned
 _MAX_KEYS_PER_SITE = 200_000     # ... and beyond this many addresses and headlines, every page counts as a known story
 _REPEAT_SHARE = 0.5              # a page with this share of its prose already seen on its site is a repeat
-_PROSE_WORDS = 12                # a line of this many words is prose for that test
+_PROSE_WORDS = 12                # a line of this many words is prose for that test (Han and kana: one a character)
 _PENDING_CHARS = 16_000_000      # characters of first pages held unhashed (beyond: hashed, oldest first; a deferred
                                  # learner holds up to a window of pages more until its caller counts them)
 
@@ -96,6 +96,13 @@ def _is_repeat(prose: list[tuple[int, bool]], known: bool) -> bool:
     page whose prose was mostly seen is taken for a repeat (losing a story is the worse harm)."""
     seen = [n for n, was in prose if was]
     return known and len(seen) >= 2 and sum(seen) >= _REPEAT_SHARE * sum(n for n, _ in prose)
+
+
+def _is_prose(line: str) -> bool:
+    """Is the line long enough to be a paragraph of the story (for `_is_repeat`)? Words are
+    counted by spaces, but Chinese and Japanese write a paragraph without any."""
+    return line.count(" ") >= _PROSE_WORDS - 1 or (
+        len(line) >= _PROSE_WORDS and not line.isascii() and count_words(line) >= _PROSE_WORDS)
 
 
 def page_keys(url: str | None, title: str | None, lines: list[str]) -> tuple[int, ...]:
@@ -212,8 +219,7 @@ class TemplateLearner:
         seen_story = not keys or not known.isdisjoint(keys) or len(known) >= _MAX_KEYS_PER_SITE
         if len(known) < _MAX_KEYS_PER_SITE:
             known.update(keys)
-        if _is_repeat([(len(line), h in before) for h, line in lines.items()
-                       if line.count(" ") >= _PROSE_WORDS - 1], seen_story):
+        if _is_repeat([(len(line), h in before) for h, line in lines.items() if _is_prose(line)], seen_story):
             return
         self._pages[site] += 1
         counts.update(lines.keys())
