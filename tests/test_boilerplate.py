@@ -481,6 +481,18 @@ def test_thai_paragraphs_are_prose_without_sentence_punctuation():
     assert a.text.split("\n\n") == prose
 
 
+def test_rule_word_limits_count_chinese_characters():
+    """A Chinese paragraph is one or two tokens: its word limit is held against its characters
+    (as words), so a paragraph that opens like a navigation link or a "related" heading is no
+    furniture, while the short link and heading still are."""
+    long_ = ["上一篇文章中我们介绍了港口的历史，这一篇我们将说明新时刻表的细节，以及市民对这一变化的看法。",
+             "相关新闻报道指出，港口管理局将从下个月开始把渡轮运营时间延长到午夜，以回应夜班工人的投诉。"]
+    short = ["上一篇：港口新时刻表", "相关新闻"]
+    feats = L.features(long_ + short, load_rules(), L.Params())
+    assert [(f.rule, f.cut) for f in feats[:2]] == [(None, None), (None, None)]
+    assert feats[2].rule == "post_nav" and feats[3].cut == "related"
+
+
 def test_furniture_of_more_languages_is_known_to_the_rules():
     """Beyond English and German, the rules know the commonest furniture of French, Spanish,
     Portuguese, Italian, Dutch, Russian, Polish, Turkish, Chinese and Japanese pages (each line a

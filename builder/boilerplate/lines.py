@@ -182,7 +182,7 @@ def batch_features(pages: list[list[str]], rules: Rules, p: Params) -> Batch:
     table = pc.starts_with(col, "|").to_numpy(zero_copy_only=False) & pc.ends_with(col, "|").to_numpy(zero_copy_only=False)
     blank = empty(col)
     table |= _number_rows(codes, parent, tok, page, blank, p)
-    verdicts = _judge(lines, fold_lines, col, tokens, codes, parent, tok, bullet, blank, rules, p)
+    verdicts = _judge(lines, fold_lines, col, tokens, codes, parent, tok, unspaced, bullet, blank, rules, p)
     rule, soft = [None] * len(lines), [False] * len(lines)
     cut = np.full(len(lines), -1, dtype=np.int64)
     cut_names: dict[str, int] = {}
@@ -248,20 +248,24 @@ def _punctuated(text: str) -> bool:
 
 
 def _judge(lines: list[str], fold_lines: list[str], col: pa.Array, tokens: pa.Array, codes: pa.DictionaryArray,
-           parent: np.ndarray, n: np.ndarray, bullet: np.ndarray, blank: np.ndarray, rules: Rules,
-           p: Params) -> dict[int, tuple]:
+           parent: np.ndarray, n: np.ndarray, unspaced: np.ndarray, bullet: np.ndarray, blank: np.ndarray,
+           rules: Rules, p: Params) -> dict[int, tuple]:
     """`Rules.judge` verdicts of the lines the rules' screens flag (the others are hit by no rule).
-    A list item is judged without its marker; a line without words (a glyph) is judged too."""
-    judged = ~blank & (n <= rules.top_words * p.soft_scale)
+    A list item is judged without its marker; a line without words (a glyph) is judged too.
+    `n`: each line's tokens; `unspaced`: its words in scripts without spaces, which the rules'
+    word limits count too (a Chinese paragraph is a token or two, and no prompt)."""
+    size = n + unspaced
+    judged = ~blank & (size <= rules.top_words * p.soft_scale)
     patterns = rules.screen.patterns(col, lines, bullet, judged)
-    flagged = np.flatnonzero((rules.screen.words(tokens, codes, parent, n, p.soft_scale) | patterns) & judged)
+    flagged = np.flatnonzero((rules.screen.words(tokens, codes, parent, n, p.soft_scale, size) | patterns) & judged)
     verdicts = {}
     scale, remembered = p.soft_scale, rules.remembered
-    for i, pats, item in zip(flagged.tolist(), patterns[flagged].tolist(), bullet[flagged].tolist()):
+    extra = unspaced[flagged].tolist()
+    for i, pats, item, more in zip(flagged.tolist(), patterns[flagged].tolist(), bullet[flagged].tolist(), extra):
         line = lines[i]
         # menus and prompts recur: their tokens are taken only for a line not judged before
         verdicts[i] = remembered(line, scale) or rules.judge(line[2:] if item else line, words(fold_lines[i]),
-                                                             scale, line, pats)
+                                                             scale, line, pats, int(size[i]) if more else None)
     return verdicts
 
 

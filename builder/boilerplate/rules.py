@@ -80,13 +80,14 @@ class _Screen:
         return hits & test
 
     def words(self, tokens: pa.Array, codes: pa.DictionaryArray, parent: np.ndarray, n: np.ndarray,
-              scale: float) -> np.ndarray:
+              scale: float, size: np.ndarray | None = None) -> np.ndarray:
         """Per line: may one of the rules' `words` or `last_words` hit it? `tokens` are all lines'
         casefolded word tokens in order (`codes`: the same, dictionary-encoded, so that each
         distinct word is tested once), `parent` the line of each, `n` each line's number of
-        tokens; `scale` stretches the word limits as in `Rules.judge`."""
+        tokens; `scale` stretches the word limits as in `Rules.judge`, which are held against
+        `size`, each line's words (default `n`; see `Rules.judge`)."""
         flags = np.zeros(len(n), dtype=bool)
-        within = n / scale
+        within = (n if size is None else size) / scale
         index = codes.indices.to_numpy()
         for size, (phrases, limits, firsts) in enumerate(zip(self.phrases, self.limits, self.firsts), 1):
             first = pc.is_in(codes.dictionary, value_set=firsts).to_numpy(zero_copy_only=False)
@@ -161,18 +162,21 @@ class Rules:
         return next((r.box for r in self.rules if r.name == name), False)
 
     def judge(self, line: str, tokens: list[str], scale: float, source: str | None = None,
-              patterns: bool = True) -> tuple[str | None, str | None, str | None]:
+              patterns: bool = True, size: int | None = None) -> tuple[str | None, str | None, str | None]:
         """(drop rule, drop rule with word limits stretched by `scale`, cut rule) in one pass.
 
         `tokens` are the casefolded word tokens of `source` (default: `line`), the text `line` was
         taken from (a list item with its marker): the verdict is remembered by source.
-        `patterns=False` skips the rules' regular expressions: `screen` found none can match."""
+        `patterns=False` skips the rules' regular expressions: `screen` found none can match.
+        `size`: the words of `source` held against the word limits, when its tokens undercount
+        them (a run of Chinese or Japanese characters is one token, but a sentence); it must
+        depend on `source` alone, as the verdict is remembered by it. Default: the tokens."""
         key = (source if source is not None else line, scale)
         verdict = self.memo.get(key)
         if verdict is None:
             if len(self.memo) >= _MEMO_LINES:
                 self.memo.clear()
-            verdict = self.memo[key] = self._judge(line, tokens, scale, patterns)
+            verdict = self.memo[key] = self._judge(line, tokens, scale, patterns, size)
         return verdict
 
     def remembered(self, source: str, scale: float) -> tuple[str | None, str | None, str | None] | None:
@@ -180,8 +184,8 @@ class Rules:
         return self.memo.get((source, scale))
 
     def _judge(self, line: str, tokens: list[str], scale: float,
-               patterns: bool = True) -> tuple[str | None, str | None, str | None]:
-        n = len(tokens)
+               patterns: bool = True, size: int | None = None) -> tuple[str | None, str | None, str | None]:
+        n = len(tokens) if size is None else size
         drop = wide = cut = None
         for i in self._hits(line, tokens, n / scale, patterns):
             r = self.rules[i]
