@@ -19,6 +19,7 @@ import trafilatura
 from trafilatura.utils import load_html
 
 from builder.article import Article, unescape_title
+from builder.boilerplate.titles import SEPARATOR as _SEPARATOR   # between a <title>'s headline and the site name
 from builder.normalize import repair_misdecoded
 
 # trafilatura logs every page it cannot parse; the quarantine reason already says so.
@@ -40,7 +41,6 @@ _SHORT_WORDS = 700     # ... or, when the page was not rendered, extractions sho
 _RECALL_GAIN = 1.5     # ... whose text replaces the default one when it has this many times its words
 
 _WORD = re.compile(r"\w+")
-_SEPARATOR = re.compile(r"\s+[|\-–—:·•»/]+\s+")   # between a <title>'s headline and the site name
 _H1_OVERLAP = 0.5      # share of an <h1>'s words found in the metadata title for it to be the headline
 _LONE_H1_WORDS = 4     # a lone <h1> shorter than this that the metadata does not back is a section name
 _REPEAT_WORDS = 8      # a paragraph this long that repeats an earlier one is a duplicated page block

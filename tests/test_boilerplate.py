@@ -29,7 +29,7 @@ from builder.boilerplate.columns import (CLOSING_TAG, END_MARKS, ENDS, QUOTE, QU
 from builder.boilerplate.rules import load_rules
 from builder.boilerplate.stopwords import STOP_SAMPLE
 from builder.boilerplate.templates import QUOTED, line_hash, line_hashes, mask, masks
-from builder.boilerplate.titles import _headline_like, find_title
+from builder.boilerplate.titles import _headline_like, _strip_site, find_title
 from builder.config import BoilerplateConfig, NormalizeConfig
 from builder.errors import BuilderError
 from builder.normalize import move_dateline, normalize_text
@@ -749,6 +749,25 @@ def test_a_japanese_headline_is_found():
     clean_corpus([a], _no_profiles())
     assert a.title == head and a.text.split("\n\n") == _JA_PROSE
     assert _headline_like(head) and not _headline_like(_JA_PROSE[0])
+
+
+@pytest.mark.parametrize("title_line", ["{}_新闻中心_江城网", "{}｜江城新闻", "{}-江城网", "江城网_{}"])
+def test_a_chinese_title_joined_without_spaces_loses_its_site_name(title_line):
+    """Chinese and Japanese <title>s join headline, section and site with "_", "｜" or "-" and no
+    spaces."""
+    head = "港口将延长渡轮运营时间至午夜"
+    prose = ["港口管理局周一宣布，从下个月起，渡轮将运营到午夜，以回应夜班工人一年来的投诉。",
+             "新的时刻表在工作日增加四个班次，在周日增加两个班次，票价暂时保持不变，但将在秋季重新评估。",
+             "当地议员对这一变化表示欢迎，但要求改善北码头的照明，因为夜间最后几班渡轮将停靠在那里。"]
+    page = [title_line.format(head), "首页", "新闻", "国内", "国际", "登录", "2024-05-12 08:30", head, *prose]
+    a = _article("zh-title", "\n".join(page), "zh-title.example")
+    clean_corpus([a], _no_profiles())
+    assert a.title == head and a.text.split("\n\n") == prose
+
+
+def test_underscores_and_hyphens_between_latin_words_are_no_title_separators():
+    assert _strip_site("Using snake_case names in a big codebase | Dev Notes") == "Using snake_case names in a big codebase"
+    assert _strip_site("A long-term plan for the harbour | Gazette") == "A long-term plan for the harbour"
 
 
 def test_a_japanese_sites_template_goes_and_its_paragraphs_stay():

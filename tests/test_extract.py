@@ -65,6 +65,11 @@ def test_short_section_h1_gives_way_to_the_title_element():
     assert a.title == "New crane lifts its first boat"
 
 
+def test_a_chinese_title_element_loses_its_site_name():
+    a = _titled_page("新吊车吊起第一艘船_本地新闻_海岸网", "the new harbour crane", "<h1>新吊车吊起第一艘船</h1>")
+    assert a.title == "新吊车吊起第一艘船"
+
+
 def test_a_title_the_site_escaped_twice_is_decoded_once():
     a = _titled_page("Harbour &amp;#x26; ferry fares rise | R&amp;D Ledger", "ferry fares")
     assert a.title == "Harbour & ferry fares rise"

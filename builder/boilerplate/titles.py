@@ -21,13 +21,16 @@ from collections.abc import Callable
 from builder.boilerplate.templates import QUOTED
 from builder.normalize import UNSPACED
 
-SEPARATOR = re.compile(r"\s+[|\-–—:·•»/]+\s+")
+_HAN_KANA = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+# " | ", " - " ...; Chinese and Japanese titles also join their parts without spaces ("标题_频道_网站",
+# "見出し｜サイト"): an underscore, bar or dash between two of their characters is a separator there.
+SEPARATOR = re.compile(rf"\s+[|\-–—:·•»/]+\s+|\s*｜\s*|(?<=[{_HAN_KANA}])(?:[_|]|[-–—]{{1,2}})(?=[{_HAN_KANA}])")
 WORD = re.compile(r"\w+")
 _UNSPACED = re.compile(f"[{UNSPACED}]")
 _MAX_WORDS = 30        # a headline is short
 _LOOKBACK = 100        # lines before the main text searched for the headline
 _SITE_WORDS = 4        # a site name in a <title> has at most this many words
-_SITE_SEPS = "|·•»/"
+_SITE_SEPS = "|·•»/_｜"
 _AFTER = 12           # lines after the start of the main text where the headline may still sit ...
 _AFTER_MATCH = 0.7    # ... when this share of its words and of the <title>'s are shared
 _AFTER_HEAD = 3       # ... and the page has more than this many lines above its main text
@@ -101,7 +104,7 @@ def find_title(lines: list[str], main_start: int, removed: list[str] | Callable[
             continue   # cheap test first: longer, or other first letter, it cannot be the <title>
         s = _squash(lines[i])
         if len(s) >= 8 and _headline_like(lines[i]) and (
-                s == first_sq or (first_sq.startswith(s) and SEPARATOR.match(first_sq[len(s):] + " x"))):
+                s == first_sq or (first_sq.startswith(s) and SEPARATOR.match(first_sq + " x", len(s)))):
             return lines[i], i
     # 2. the best-scored headline-like line around the start of the main text
     at = _best_candidate(lines, idx, first_i, main_start, furniture, keys)
@@ -111,7 +114,7 @@ def find_title(lines: list[str], main_start: int, removed: list[str] | Callable[
         # spelling; so too when the line only adds a subtitle after a dash or bar.
         h, line = _squash(head).translate(_PLAIN), _squash(lines[at]).translate(_PLAIN)
         same = h.replace(" ", "") == line.replace(" ", "") or (
-            len(h) >= 8 and line.startswith(h) and SEPARATOR.match(line[len(h):] + " x") is not None)
+            len(h) >= 8 and line.startswith(h) and SEPARATOR.match(line + " x", len(h)) is not None)
         return (head if same else lines[at]), at
     # 3. a span the boilerplate quotes more than once
     quoted = Counter(q[1:-1].strip() for line in (removed() if callable(removed) else removed)
