@@ -481,6 +481,43 @@ def test_thai_paragraphs_are_prose_without_sentence_punctuation():
     assert a.text.split("\n\n") == prose
 
 
+def test_chinese_and_japanese_furniture_is_known_to_the_rules():
+    """Navigation, login, share, follow, comment, related, byline, caption credit, date, reading
+    count, privacy and copyright lines of Chinese (simplified and traditional) and Japanese pages,
+    judged as a page's lines are (their characters counted as words); headlines and sentences that
+    open with the same words stay."""
+    furniture = {
+        "首页 > 新闻 > 本地": "nav", "當前位置：首頁 > 生活": "nav", "トップ > 地域 > 図書館": "nav", "サイトマップ": "nav",
+        "关于我们": "nav", "联系我们": "nav", "お問い合わせ": "nav", "字号：大 中 小": "nav", "目次": "nav",
+        "登录 | 注册": "subscribe", "訂閱": "subscribe", "ログイン": "subscribe", "下载客户端": "subscribe",
+        "分享到：": "share", "微博": "share", "この記事をシェアする": "share", "ツイート": "share",
+        "扫描二维码关注我们": "follow", "この記事が気に入ったら": "follow", "Twitterでフォローしよう": "follow",
+        "发表评论": "comments_section", "評論（12）": "comments_section", "コメントを残す": "comments_section",
+        "12条评论": "comment_count", "3件のコメント": "comment_count",
+        "メールアドレスが公開されることはありません。": "comment",
+        "延伸閱讀": "related", "猜你喜欢": "related", "あわせて読みたい": "related", "この記事を書いた人": "related",
+        "上一则：大桥五月通车": "post_nav", "次の投稿": "post_nav",
+        "阅读全文": "read_also", "続きを読む": "read_also", "广告": "read_also", "スポンサーリンク": "read_also",
+        "责任编辑：张三": "byline", "来源：江城日报 作者：王明": "byline", "記者陳美玲／台北報導": "byline",
+        "（图片来源：视觉中国）": "photo_credit", "写真：市立図書館の外観": "photo_credit",
+        "▲市政府宣布提高补助。（圖／記者陳美玲攝）": "photo_credit",
+        "发布时间：2024年7月3日 14:20": "dateline_meta", "2024年6月5日 18:30": "dateline_meta",
+        "2024-05-12 08:30:15": "dateline_meta", "公開日：2024.09.12": "dateline_meta", "3小时前": "dateline_meta",
+        "阅读量：3521": "dateline_meta", "标签：城市 气候": "taxonomy", "カテゴリー：家電": "taxonomy",
+        "隐私政策": "cookie", "隱私權政策": "cookie", "利用規約": "cookie", "プライバシーポリシー": "cookie",
+        "京ICP备12345678号": "copyright", "著作權所有 © 城市日報": "copyright", "無断転載を禁じます。": "copyright",
+    }
+    stays = ["注册制改革今年全面推开", "登录火星的计划再次推迟", "分享经济在中国发展迅速", "评论员文章：港口的未来",
+             "记者从港口管理局获悉，新时刻表下月实施。", "更新2.0版本带来三项新功能", "时间：5月12日 地点：市政府",
+             "首页设计大赛今天揭晓", "ホームセンターの売り上げが伸びる", "コメント欄の使い方を解説します"]
+    lines = list(furniture) + stays
+    feats = L.features(lines, load_rules(), L.Params())
+    for f, name in zip(feats, furniture.values()):
+        assert name in (f.rule, f.cut), (f.text, f.rule, f.cut)
+    for f in feats[len(furniture):]:
+        assert (f.rule, f.cut) == (None, None), (f.text, f.rule, f.cut)
+
+
 def test_rule_word_limits_count_chinese_characters():
     """A Chinese paragraph is one or two tokens: its word limit is held against its characters
     (as words), so a paragraph that opens like a navigation link or a "related" heading is no

@@ -253,8 +253,9 @@ def _judge(lines: list[str], fold_lines: list[str], col: pa.Array, tokens: pa.Ar
     """`Rules.judge` verdicts of the lines the rules' screens flag (the others are hit by no rule).
     A list item is judged without its marker; a line without words (a glyph) is judged too.
     `n`: each line's tokens; `unspaced`: its words in scripts without spaces, which the rules'
-    word limits count too (a Chinese paragraph is a token or two, and no prompt)."""
-    size = n + unspaced
+    word limits count too (a Chinese paragraph is a token or two, and no prompt): a line has as
+    many words as the larger count says ("首页 > 新闻" is three tokens, two words of characters)."""
+    size = np.maximum(n, unspaced)
     judged = ~blank & (size <= rules.top_words * p.soft_scale)
     patterns = rules.screen.patterns(col, lines, bullet, judged)
     flagged = np.flatnonzero((rules.screen.words(tokens, codes, parent, n, p.soft_scale, size) | patterns) & judged)
