@@ -518,6 +518,28 @@ def test_chinese_and_japanese_furniture_is_known_to_the_rules():
         assert (f.rule, f.cut) == (None, None), (f.text, f.rule, f.cut)
 
 
+def test_hindi_thai_and_persian_furniture_is_known_to_the_rules():
+    furniture = {
+        "होम": "nav", "हमसे संपर्क करें": "nav", "शेयर करें": "share", "हमें फॉलो करें": "follow",
+        "ये भी पढ़ें: नदी पर नया पुल मई में खुलेगा": "read_also", "संबंधित खबरें": "related", "टिप्पणियाँ (4)": "comments_section",
+        "सर्वाधिकार सुरक्षित": "copyright", "गोपनीयता नीति": "cookie", "अपडेटेड: 5 जून 2024": "dateline_meta",
+        "3 घंटे पहले": "dateline_meta", "फोटो: राज्य सरकार": "photo_credit", "सब्सक्राइब करें": "subscribe",
+        "หน้าแรก": "nav", "แชร์": "share", "อ่านต่อ": "read_also", "ข่าวที่เกี่ยวข้อง": "related",
+        "สงวนลิขสิทธิ์ 2024": "copyright", "นโยบายความเป็นส่วนตัว": "cookie", "3 ชั่วโมงที่แล้ว": "dateline_meta",
+        "صفحه اصلی": "nav", "اشتراک‌گذاری": "share", "اخبار مرتبط": "related", "بیشتر بخوانید": "read_also",
+        "کلیه حقوق این سایت محفوظ است": "copyright", "حریم خصوصی": "cookie", "۳ ساعت پیش": None, "3 ساعت پیش": "dateline_meta",
+    }
+    stays = ["होम लोन की दरें फिर बढ़ीं", "शेयर बाजार में तेजी", "หน้าแรกของหนังสือพิมพ์วันนี้เป็นข่าวน้ำท่วม",
+             "صفحه اصلی روزنامه امروز به سیل اختصاص داشت"]
+    lines = list(furniture) + stays
+    feats = L.features(lines, load_rules(), L.Params())
+    for f, name in zip(feats, furniture.values()):
+        if name is not None:        # (RE2 reads only ASCII digits: Persian "۳" goes unscreened)
+            assert name in (f.rule, f.cut), (f.text, f.rule, f.cut)
+    for f in feats[len(furniture):]:
+        assert (f.rule, f.cut) == (None, None), (f.text, f.rule, f.cut)
+
+
 def test_rule_word_limits_count_chinese_characters():
     """A Chinese paragraph is one or two tokens: its word limit is held against its characters
     (as words), so a paragraph that opens like a navigation link or a "related" heading is no
