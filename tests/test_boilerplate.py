@@ -146,8 +146,9 @@ def test_rules_are_data_and_extendable(tmp_path):
         load_rules(str(bad))
 
 
-@pytest.mark.parametrize("key", ["in_extracted", "box", "in_prose"])
+@pytest.mark.parametrize("key", ["in_extracted", "box", "in_prose", "case_sensitive"])
 def test_a_rule_flag_that_is_not_true_or_false_is_refused(tmp_path, key):
+    """(A string "false" would read as true.)"""
     bad = tmp_path / "bad.toml"
     bad.write_text(f"[rule.x]\nstarts = ['x']\n{key} = 'yes'\n", encoding="utf-8")
     with pytest.raises(BuilderError, match=f"rule x: {key} must be true or false"):

@@ -308,7 +308,7 @@ def _compile(rules: dict, where: str) -> Rules:
         in_extracted = _flag(spec, "in_extracted", True, name, where)
         box = _flag(spec, "box", False, name, where)
         in_prose = _flag(spec, "in_prose", False, name, where)
-        lower = not spec.get("case_sensitive", False)
+        lower = not _flag(spec, "case_sensitive", False, name, where)
         idx = len(compiled)
         starts = _strings(spec, "starts", name, where)
         compiled.append(_Rule(name, action, max_words, _regex(starts, lower, name, where),
