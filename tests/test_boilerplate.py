@@ -28,7 +28,7 @@ from builder.boilerplate.columns import (CLOSING_TAG, END_MARKS, ENDS, QUOTE, QU
                                          words)
 from builder.boilerplate.rules import load_rules
 from builder.boilerplate.stopwords import STOP_SAMPLE
-from builder.boilerplate.templates import QUOTED, line_hash, line_hashes, mask, masks
+from builder.boilerplate.templates import QUOTED, line_hash, line_hashes, mask, masks, page_keys
 from builder.boilerplate.titles import _headline_like, _strip_site, find_title
 from builder.config import BoilerplateConfig, NormalizeConfig
 from builder.errors import BuilderError
@@ -1090,6 +1090,40 @@ def test_a_recrawled_japanese_story_keeps_its_paragraphs_in_both_renderings():
     clean_corpus(arts, _no_profiles())
     for a in arts:
         assert all(p in a.text for p in paras), a.id
+
+
+def test_a_page_crawled_twice_at_one_address_keeps_its_paragraphs_however_much_changed():
+    """The second crawl or rendering of an address is never counted for the template, even when
+    most of its prose is new (an extractor's rendering with the comments, a story that grew)."""
+    story = ["The harbour authority will run ferries until midnight from next month, after a year of "
+             "complaints from shift workers who could not get home from the late shift.",
+             "The new timetable adds four sailings on weekdays and two on Sundays, and fares stay the "
+             "same although the authority will review prices in the autumn."]
+    comments = ["I have taken the last ferry home for years and waited an hour on the pier every night, so "
+                "this change will make my evenings a great deal easier.",
+                "Good news at last, although the northern pier is still far too dark in winter and somebody "
+                "will slip on the wet steps one of these nights.",
+                "Will the cafe on the main pier stay open later as well, or will we be standing in the cold "
+                "until the boat arrives just as we do now?",
+                "My daughter works nights at the hospital across the water and she has been asking for exactly "
+                "this change since the old timetable came in."]
+    menu = ["Home", "News", "Sport", "Weather", "Contact"]
+    full = ["Ferries until midnight | The Gazette", *menu, *story, "Share this article", "© 2026 The Gazette"]
+    extracted = ["Ferries until midnight", *story, *comments]
+    arts = [_article("f#full", "\n".join(full), "gazette"), _article("f#loose", "\n".join(extracted), "gazette")]
+    arts[0].url = "https://www.gazette.example/news/ferries/"
+    arts[1].url = "https://gazette.example/news/ferries?utm_source=feed"
+    templates = clean_corpus(arts, _no_profiles())
+    for a in arts:
+        assert all(p in a.text for p in story), a.id
+    assert "gazette" not in templates      # one page counted: no template
+
+
+def test_an_address_that_names_its_story_in_the_query_is_another_page():
+    keys = [page_keys(u, None, ["Headline"]) for u in (
+        "http://news.example/view.html?idx=8576&page=1", "http://news.example/view.html?page=1&idx=8576&utm_medium=x",
+        "http://news.example/view.html?idx=8723&page=1")]
+    assert keys[0] == keys[1] and keys[0][0] != keys[2][0]
 
 
 _RELATED = ["The council approved a new budget for the harbour district after a long debate "

@@ -26,6 +26,7 @@ QUOTED = re.compile(r"\"[^\"\n]{2,200}\"|“[^”\n]{2,200}”|„[^“”\n]{2,
 _MAX_HASHES_PER_SITE = 200_000   # bounded memory: beyond this, hashes seen once are pruned
 _MAX_KEYS_PER_SITE = 200_000     # ... and beyond this many addresses and headlines, every page counts as a known story
 _REPEAT_SHARE = 0.5              # a page with this share of its prose already seen on its site is a repeat
+_TRACKING = re.compile(r"(utm_[a-z]+|fbclid|gclid|mc_cid|mc_eid)(=|$)")   # query parameters that name no page
 _PROSE_WORDS = 12                # a line of this many words is prose for that test (Han and kana: one a character)
 _PENDING_CHARS = 16_000_000      # characters of first pages held unhashed (beyond: hashed, oldest first; a deferred
                                  # learner holds up to a window of pages more until its caller counts them)
@@ -106,17 +107,24 @@ def _is_prose(line: str) -> bool:
 
 
 def page_keys(url: str | None, title: str | None, lines: list[str]) -> tuple[int, ...]:
-    """What names a story on its site, as 8-byte keys: its address (scheme, "www.", query, fragment
-    and a final "/" left out), then its headline (the given title, else the first non-blank of the
-    page's `lines`, of which the first 50 are enough).
+    """What names a story on its site, as 8-byte keys: its exact address (scheme, "www.", fragment,
+    tracking parameters and a final "/" left out; `_count` takes a page of a known exact address
+    for a repeat), its address without the query, then its headline (the given title, else the
+    first non-blank of the page's `lines`, of which the first 50 are enough).
     Nothing for a page without an address: a title alone does not tell two renderings of one
     page apart (the <title> line of the full page, the headline of an extraction)."""
-    u = (url or "").strip().casefold().split("#", 1)[0].split("?", 1)[0].split("://", 1)[-1].removeprefix("www.").rstrip("/")
+    address = (url or "").strip().casefold().split("#", 1)[0].split("://", 1)[-1].removeprefix("www.")
+    path, _, query = address.partition("?")
+    u = path.rstrip("/")
     if not u:
         return ()
+    # "news_view.html?idx=8576": many sites name the story in the query
+    params = sorted(p for p in query.split("&") if p and not _TRACKING.match(p))
+    exact = u + ("?" + "&".join(params) if params else "")
     head = title if title and title.strip() else next((l for l in lines[:50] if l.strip()), "")
     head = " ".join(head.split()).casefold()
-    return tuple(xxhash.xxh3_64_intdigest(k.encode("utf-8", "surrogatepass")) for k in ("u " + u, "t " + head) if k[2:])
+    return tuple(xxhash.xxh3_64_intdigest(k.encode("utf-8", "surrogatepass"))
+                 for k in ("a " + exact, "u " + u, "t " + head) if k[2:])
 
 
 class TemplateLearner:
@@ -217,9 +225,14 @@ class TemplateLearner:
         known = self._known.setdefault(site, set())
         # beyond the cap, every page counts as known: the conservative side
         seen_story = not keys or not known.isdisjoint(keys) or len(known) >= _MAX_KEYS_PER_SITE
+        # An address seen before is the same page, crawled or rendered again, whatever share of its
+        # prose changed (an extractor's rendering of it shares less than half with the full page):
+        # counted twice, its own paragraphs would be template.
+        same_address = bool(keys) and keys[0] in known      # (`page_keys`: the exact address first)
         if len(known) < _MAX_KEYS_PER_SITE:
             known.update(keys)
-        if _is_repeat([(len(line), h in before) for h, line in lines.items() if _is_prose(line)], seen_story):
+        if same_address or _is_repeat([(len(line), h in before) for h, line in lines.items() if _is_prose(line)],
+                                      seen_story):
             return
         self._pages[site] += 1
         counts.update(lines.keys())
