@@ -261,12 +261,12 @@ def _judge(lines: list[str], fold_lines: list[str], col: pa.Array, tokens: pa.Ar
     flagged = np.flatnonzero((rules.screen.words(tokens, codes, parent, n, p.soft_scale, size) | patterns) & judged)
     verdicts = {}
     scale, remembered = p.soft_scale, rules.remembered
-    extra = unspaced[flagged].tolist()
-    for i, pats, item, more in zip(flagged.tolist(), patterns[flagged].tolist(), bullet[flagged].tolist(), extra):
+    for i, pats, item, more, length in zip(flagged.tolist(), patterns[flagged].tolist(), bullet[flagged].tolist(),
+                                           unspaced[flagged].tolist(), size[flagged].tolist()):
         line = lines[i]
         # menus and prompts recur: their tokens are taken only for a line not judged before
         verdicts[i] = remembered(line, scale) or rules.judge(line[2:] if item else line, words(fold_lines[i]),
-                                                             scale, line, pats, int(size[i]) if more else None)
+                                                             scale, line, pats, length if more else None)
     return verdicts
 
 

@@ -80,14 +80,14 @@ class _Screen:
         return hits & test
 
     def words(self, tokens: pa.Array, codes: pa.DictionaryArray, parent: np.ndarray, n: np.ndarray,
-              scale: float, size: np.ndarray | None = None) -> np.ndarray:
+              scale: float, lengths: np.ndarray | None = None) -> np.ndarray:
         """Per line: may one of the rules' `words` or `last_words` hit it? `tokens` are all lines'
         casefolded word tokens in order (`codes`: the same, dictionary-encoded, so that each
         distinct word is tested once), `parent` the line of each, `n` each line's number of
         tokens; `scale` stretches the word limits as in `Rules.judge`, which are held against
-        `size`, each line's words (default `n`; see `Rules.judge`)."""
+        `lengths`, each line's words (default `n`; see `size` in `Rules.judge`)."""
         flags = np.zeros(len(n), dtype=bool)
-        within = (n if size is None else size) / scale
+        within = (n if lengths is None else lengths) / scale
         index = codes.indices.to_numpy()
         for size, (phrases, limits, firsts) in enumerate(zip(self.phrases, self.limits, self.firsts), 1):
             first = pc.is_in(codes.dictionary, value_set=firsts).to_numpy(zero_copy_only=False)
