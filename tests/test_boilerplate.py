@@ -226,6 +226,29 @@ def test_a_related_heading_that_nothing_follows_goes_with_what_comes_after():
     assert a.text.split("\n\n") == _PROSE
 
 
+def test_an_author_box_under_a_one_paragraph_teaser_does_not_end_a_long_article():
+    """A page that prints a short teaser paragraph, then a "Written by" box, then the article as
+    a listicle (more short list lines than paragraphs): the box heading is no end of the text,
+    since almost all of the prose comes after it (the paragraphs are too short to read as an
+    article that resumes after an inline box)."""
+    menu = ["Home", "Services", "Pricing", "Blog", "Contact", "Book a call"]
+    teaser = ("We compared the five harbour ferry operators on price, comfort and punctuality over the "
+              "whole of this spring so that you do not have to, and here is what we found on every one of "
+              "the crossings that we made.")
+    box = ["Written by", "Ann Smith", "Reviewed by", "Tom Ray"]
+    body = []
+    for k, name in enumerate(("North", "South", "East", "West", "Bay")):
+        body += [f"{k + 1}. {name} Ferries",
+                 f"{name} Ferries runs the oldest boats on the harbour, but the crews keep them in very good "
+                 "order and the crossing is calm even on the windier days of the autumn.",
+                 "Highlights", "Cheap day tickets", "Bikes carried free", "Cafe on board", "Quiet deck",
+                 "Prices", "Single fare from 4 pounds", "Return fare from 7 pounds"]
+    a = _article("x", "\n".join(["Best harbour ferries", *menu, teaser, *box, *body, "Privacy Policy"]), "ferry.example")
+    clean_corpus([a], _no_profiles())
+    kept = a.text.split("\n\n")
+    assert teaser in kept and all(p in kept for p in body if len(p.split()) > 20)
+
+
 def test_a_comment_count_heading_ends_the_article():
     menu = "Home\nNews\nSport\nWeather\nContact\nAbout us\n"
     comment = ("I have walked along that harbour wall every day for years, and I think the council was right "

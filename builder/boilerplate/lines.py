@@ -59,6 +59,8 @@ class Params:
     rule_cost: float = 8.0          # cost of a line hit by a drop rule
     cut_after: float = 0.5          # a "cut" heading ends the page once this share of prose words came before
     cut_density: float = 0.3        # ... or when the share of prose lines after it is below this share of that before it
+    cut_min_words: int = 50         # ... unless fewer prose words than this came before it and more come after
+                                    # (a teaser paragraph, then an author box heading the article: not its end)
     medium_words: int = 5           # a non-prose line of this many words with some stop words is text-like ...
     medium_stop: float = 0.15       # ... and costs `medium_cost` only
     medium_cost: float = 0.0        # (no cost: such lines neither extend nor end the main text)

@@ -284,7 +284,8 @@ def _cut_heading(c, cr, k, s, e, extracted):
             if sure or not cr.sure_at[x]:     # a cut with too few hits to be sure is ignored
                 after = (prose_lines - seen_prose) / max(lines_total - seen_lines, 1)
                 if (seen >= k.cut_after * prose_total or sure
-                        or after < k.cut_density * seen_prose / seen_lines) and not (
+                        or (after < k.cut_density * seen_prose / seen_lines
+                            and (seen >= k.cut_min_words or prose_total - seen < k.cut_min_words))) and not (
                         not cr.in_extracted[x] and _resumes(c, k, i, e)):
                     return i
         seen_lines += 1
