@@ -402,6 +402,16 @@ def test_headline_of_extracted_text(head, title):
     assert title not in a.text
 
 
+def test_a_page_language_is_read_from_its_prose_not_from_a_long_menu_above_it():
+    """The stop list is the one of the page's prose: a German article under a menu of 600 English
+    words is German, so its paragraphs read as prose (their share of German stop words)."""
+    topics = ["World", "Business", "Money", "Travel", "Health", "Science", "Style", "Food", "Music", "Books"]
+    menu = [f"{t} and {u} of the day" for t in topics for u in topics[:10]][:100]    # 100 lines, 600 words
+    prose = [*_DE_PROSE, *(p.replace("Montag", "Dienstag") for p in _DE_PROSE)]
+    feats = L.features([*menu, *prose], load_rules(), L.Params())
+    assert all(f.prose and f.stop >= 0.3 for f in feats[len(menu):])
+
+
 def test_flattened_lists_and_markup_are_not_text():
     """A select menu or an archive flattened into one line repeats its few words; an embed box
     prints the article as HTML to copy: neither is text, wherever it sits."""

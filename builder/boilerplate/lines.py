@@ -37,6 +37,7 @@ from builder.boilerplate.templates import QUOTED
 BULLET = re.compile(r"^(?:[-*•·▪►»›]|\d{1,2}[.)])\s")
 _PROMPT_WORDS = 5   # a quoted span this long, quoted twice on a page (once by furniture), is a title quoted by prompts
 _PROMPT_MAX = 60    # ... by lines of at most this many words
+_LANG_LONG_WORDS = 50   # words on prose-long lines a page needs for its language to be guessed from them alone
 END_CHARS = frozenset(END_MARKS)
 MARKUP = re.compile(r"</?(?:p|h[1-6]|a|div|span|img|br|strong|em|li|ul|ol|figure|iframe|script)\b[^<>]*>", re.I)
 SENTENCE_INSIDE = re.compile(f"[{STOPS}][\"”’»)]?\\s+\\S")
@@ -275,15 +276,23 @@ def _judge(lines: list[str], fold_lines: list[str], col: pa.Array, tokens: pa.Ar
 def _stop_shares(codes: pa.DictionaryArray, parent: np.ndarray, page: np.ndarray, n: np.ndarray,
                  unspaced: np.ndarray, pages: int, p: Params) -> tuple[np.ndarray, np.ndarray]:
     """Per line, the share of its words that are stop words of its page's language (guessed from
-    the page's first words), 0 for lines too short to matter, 1 on pages of no known language;
-    and whether the language is known.
+    the words of its first prose-long lines), 0 for lines too short to matter, 1 on pages of no
+    known language; and whether the language is known.
     `page` is each line's page; `unspaced` its words in scripts without spaces, which have no stop
     lists: a page written mostly in them has no known language (its few Latin words, product
     names, would pass for English)."""
     ids = word_ids(codes)
     word_page = page[parent]
+    # The sample: a page's first words on lines long enough to be prose. Its first words of all
+    # would often be a menu of section and brand names, which a stop list of another language
+    # may cover best (a German news page under a long menu was read as Finnish, and then its
+    # paragraphs had no stop words). A page with few such words samples its first words.
+    long = n[parent] >= p.good_words
+    before = np.concatenate(([0], np.cumsum(long)))     # long-line words before each word
     first = np.searchsorted(word_page, np.arange(pages))      # each page's first word
-    sample = np.arange(len(word_page)) < first[word_page] + STOP_SAMPLE
+    prose_sample = (np.bincount(word_page[long], minlength=pages) >= _LANG_LONG_WORDS)[word_page]
+    rank = np.where(prose_sample, before[:-1] - before[first][word_page], np.arange(len(word_page)) - first[word_page])
+    sample = (rank < STOP_SAMPLE) & (long | ~prose_sample)
     lang = languages(ids[sample], word_page[sample], pages)
     mostly = np.bincount(page, weights=unspaced, minlength=pages) > 0.5 * np.bincount(page, weights=n, minlength=pages)
     lang[mostly] = -1
