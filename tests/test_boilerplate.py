@@ -243,7 +243,8 @@ def test_an_author_box_under_a_one_paragraph_teaser_does_not_end_a_long_article(
                  "order and the crossing is calm even on the windier days of the autumn.",
                  "Highlights", "Cheap day tickets", "Bikes carried free", "Cafe on board", "Quiet deck",
                  "Prices", "Single fare from 4 pounds", "Return fare from 7 pounds"]
-    a = _article("x", "\n".join(["Best harbour ferries", *menu, teaser, *box, *body, "Privacy Policy"]), "ferry.example")
+    page = ["Best harbour ferries", *menu, teaser, *box, *body, "Privacy Policy"]
+    a = _article("x", "\n".join(page), "ferry.example")
     clean_corpus([a], _no_profiles())
     kept = a.text.split("\n\n")
     assert teaser in kept and all(p in kept for p in body if len(p.split()) > 20)
@@ -406,7 +407,7 @@ def test_a_page_language_is_read_from_its_prose_not_from_a_long_menu_above_it():
     """The stop list is the one of the page's prose: a German article under a menu of 600 English
     words is German, so its paragraphs read as prose (their share of German stop words)."""
     topics = ["World", "Business", "Money", "Travel", "Health", "Science", "Style", "Food", "Music", "Books"]
-    menu = [f"{t} and {u} of the day" for t in topics for u in topics[:10]][:100]    # 100 lines, 600 words
+    menu = [f"{t} and {u} of the day" for t in topics for u in topics]    # 100 lines, 600 words
     prose = [*_DE_PROSE, *(p.replace("Montag", "Dienstag") for p in _DE_PROSE)]
     feats = L.features([*menu, *prose], load_rules(), L.Params())
     assert all(f.prose and f.stop >= 0.3 for f in feats[len(menu):])

@@ -291,7 +291,8 @@ def _stop_shares(codes: pa.DictionaryArray, parent: np.ndarray, page: np.ndarray
     before = np.concatenate(([0], np.cumsum(long)))     # long-line words before each word
     first = np.searchsorted(word_page, np.arange(pages))      # each page's first word
     prose_sample = (np.bincount(word_page[long], minlength=pages) >= _LANG_LONG_WORDS)[word_page]
-    rank = np.where(prose_sample, before[:-1] - before[first][word_page], np.arange(len(word_page)) - first[word_page])
+    rank = np.where(prose_sample, before[:-1] - before[first][word_page],      # among the page's long-line words
+                    np.arange(len(word_page)) - first[word_page])                # among all its words
     sample = (rank < STOP_SAMPLE) & (long | ~prose_sample)
     lang = languages(ids[sample], word_page[sample], pages)
     mostly = np.bincount(page, weights=unspaced, minlength=pages) > 0.5 * np.bincount(page, weights=n, minlength=pages)
