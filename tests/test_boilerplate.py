@@ -687,6 +687,27 @@ def test_a_page_printed_twice_keeps_one_copy_but_a_repeated_line_stays():
     assert [l for l, r in a.removed if r == "repeat"] == body[:4]
 
 
+def test_a_run_on_copy_of_the_article_goes_but_a_paragraph_quoting_one_line_stays():
+    """A page that also prints its article as one line, paragraphs glued together (a hidden copy
+    for a paywall), keeps the paragraphs and loses the run-on line. A long paragraph that repeats
+    one other line of the page (a pull quote inside it) is its own text and stays."""
+    quote = ("The wall has to hold for fifty years, and every stone of it was checked twice by the "
+             "engineers before it was set, the mayor told the council on the last evening of the session.")
+    last = ("Work on the second wall, along the old fish market, starts in the spring, when the boats are "
+            "out at sea and the quay is empty for most of the day, the harbour master said.")
+    body = [*_PROSE, quote, last]
+    run_on = "● " + "".join(body)      # glued paragraphs, behind a bullet
+    own = ("Residents who live along the quay said they had waited for years, and some of them came to the "
+           "meeting to hear the plans for themselves. " + quote + " Others asked who would pay for the second "
+           "wall, and whether the fish market would have to close while the work went on, which nobody could "
+           "answer that evening, though the council promised a reply within a month.")
+    a = _article("x", "\n".join(["Home", "News", *body, own, run_on]), "runon.example")
+    clean_corpus([a], _no_profiles())
+    kept = a.text.split("\n\n")
+    assert kept[kept.index(_PROSE[0]):] == [*body, own]
+    assert [l for l, r in a.removed if r == "repeat"] == [run_on]
+
+
 def test_a_japanese_page_printed_twice_keeps_one_copy():
     """A Japanese paragraph is one whitespace word but many words: the repeated-block test counts
     it like the classifier does."""

@@ -5,6 +5,7 @@
 """
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -160,6 +161,11 @@ def _word_counts(lines: list[str]) -> list[int]:
 
 
 _REPEAT_RUN = 3   # kept lines repeated in this long a run, in order, are a second rendering of the page
+_FLAT_WORDS = 100  # a kept line this long ...
+_FLAT_PARTS = 2    # ... holding at least this many other long kept lines of its page ...
+_FLAT_COVER = 0.8  # ... that make up this share of its characters is a run-on copy of them
+_FLAT_PROBE = 24   # characters compared at both ends of the copy and the lines in it
+_LEAD = re.compile(r"\W*")   # a bullet or mark before a line's first word
 
 
 def _drop_repeated_blocks(lines: list[str], counts: list[int] | None, verdict: list[str | None],
@@ -174,6 +180,7 @@ def _drop_repeated_blocks(lines: list[str], counts: list[int] | None, verdict: l
 
     kept = [i for i, l in enumerate(lines) if l and not verdict[i]]
     kept_keys = [keys[i] for i in kept] if keys is not None else [" ".join(lines[i].split()).casefold() for i in kept]
+    _drop_flattened_copies(kept, kept_keys, counts, verdict)
     if len(kept_keys) - len(set(kept_keys)) < _REPEAT_RUN:
         return      # too few kept lines printed again to make a run (most pages)
     first: dict[str, int] = {}
@@ -193,6 +200,31 @@ def _drop_repeated_blocks(lines: list[str], counts: list[int] | None, verdict: l
             for k in range(pos, end):
                 verdict[kept[k]] = "repeat"
         pos = end
+
+
+def _drop_flattened_copies(kept: list[int], kept_keys: list[str], counts: list[int] | None,
+                           verdict: list[str | None]) -> None:
+    """A page that also prints its article as one run-on line (a hidden copy for a paywall or a
+    print view, its paragraphs glued together) keeps its paragraphs; the line made of them goes.
+    A long line counts as such a copy when other kept lines of the page, each long, make up
+    `_FLAT_COVER` of it (a paragraph that quotes one other line is not)."""
+    if counts is not None and max(counts, default=0) < _FLAT_WORDS:
+        return      # no line long enough (most pages)
+    sizes = [counts[i] for i in kept] if counts is not None else [len(k.split()) for k in kept_keys]
+    flat = [pos for pos, n in enumerate(sizes) if n >= _FLAT_WORDS]
+    if not flat:
+        return
+    parts = [q for q, n in enumerate(sizes) if n >= _OWN_LINE_WORDS]
+    # A cheap test first: a copy begins like one of the lines in it (after a bullet) or ends like one.
+    heads = {kept_keys[pos][_LEAD.match(kept_keys[pos]).end():][:_FLAT_PROBE]: pos for pos in flat}
+    tails = {kept_keys[pos][-_FLAT_PROBE:]: pos for pos in flat}
+    probed = {x for q in parts for x in (heads.get(kept_keys[q][:_FLAT_PROBE]), tails.get(kept_keys[q][-_FLAT_PROBE:]))
+              if x is not None and x != q}
+    for pos in sorted(probed):
+        key = kept_keys[pos]
+        inside = {kept_keys[q] for q in parts if q != pos and len(kept_keys[q]) < len(key) and kept_keys[q] in key}
+        if len(inside) >= _FLAT_PARTS and sum(map(len, inside)) >= _FLAT_COVER * len(key):
+            verdict[kept[pos]] = "repeat"
 
 
 def _drop_title_lines(lines: list[str], verdict: list[str | None], title: str, main_start: int) -> None:
