@@ -624,7 +624,7 @@ def test_furniture_of_more_languages_is_known_to_the_rules():
         "vor 3 Std.": "dateline_meta", "Vor einem Tag": "dateline_meta", "il y a 2 heures": "dateline_meta",
         "hace 5 minutos": "dateline_meta", "há 2 dias": "dateline_meta", "4 ore fa": "dateline_meta",
         "2 uur geleden": "dateline_meta",
-        "Neue Radwege: was sich am Hafen ändert lesen": "read_also",
+        "Neue Radwege: was sich am Hafen ändert lesen": "read_also", "Lesen": "read_also", "Read the article": "read_also",
     }
     for line, name in furniture.items():
         words = re.findall(r"\w+", line.casefold())
@@ -632,7 +632,8 @@ def test_furniture_of_more_languages_is_known_to_the_rules():
         assert name in (drop, cut), (line, drop, cut)
     for prose in ("Por la mañana el puente estaba cerrado.", "Le maire a refusé de commenter la décision du conseil.",
                   "Главная задача мэрии — открыть мост до зимы.", "Kontakt z urzędem był trudny przez cały tydzień.",
-                  "The exhibition opens in May. Photo books are on sale at the door."):
+                  "The exhibition opens in May. Photo books are on sale at the door.",
+                  "Read the article on the harbour wall before the council meets.", "Lesen lernen im Hafen"):
         assert rules._judge(prose, re.findall(r"\w+", prose.casefold()), 3.0) == (None, None, None), prose
 
 
