@@ -320,6 +320,29 @@ def test_a_consent_box_for_external_content_goes_however_long(box):
     assert a.removed == [(box, "rule:embed_consent")]
 
 
+def test_an_ad_consent_dialog_printed_with_the_page_goes_however_long():
+    """A full rendering prints the page's ad-consent dialog: the consent framework's purposes, with
+    a sentence of explanation each and a partner count, in the standard wording every site uses.
+    They go wherever they stand, however long; a sentence of the article about location data stays."""
+    dialog = [
+        "Store and/or access information on a device. Use precise geolocation data. Actively scan device "
+        "characteristics for identification. Personalised advertising and content, advertising and content "
+        "measurement, audience research and services development.",
+        "Create profiles for personalised advertising 212 partners can use this purpose",
+        "Information about your activity on this service, such as the pages you read, is combined with other "
+        "information about you to build a profile that is used to show you advertising that suits you better. "
+        "Measure advertising performance",
+        "Genaue Standortdaten und Geräteeigenschaften zur Identifikation abfragen: Es können genaue Standortdaten "
+        "und Informationen über Gerätemerkmale verwendet werden, um Sie zu erkennen.",
+    ]
+    story = [_PROSE[0], "The harbour office said the ferry app stores precise location data for an hour "
+             "only, and that nobody outside the office can see where a passenger was on the quay.", *_PROSE[1:]]
+    a = _article("x", "\n".join([*story, *dialog]), "consent.example")
+    clean_corpus([a], _no_profiles())
+    assert a.text.split("\n\n") == story
+    assert {r for l, r in a.removed} == {"rule:consent_purposes"}
+
+
 def test_extracted_text_ends_at_references_but_not_at_an_inline_related_box():
     refs = ["Smith, J. (2019). Harbour walls of the north coast. Coastal Press.",
             "Jones, A. (2021). Storm surges and the towns that live with them. Sea Studies 4, 12-30."]
