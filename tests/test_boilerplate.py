@@ -648,6 +648,7 @@ def test_furniture_of_more_languages_is_known_to_the_rules():
         "hace 5 minutos": "dateline_meta", "há 2 dias": "dateline_meta", "4 ore fa": "dateline_meta",
         "2 uur geleden": "dateline_meta",
         "Neue Radwege: was sich am Hafen ändert lesen": "read_also", "Lesen": "read_also", "Read the article": "read_also",
+        "You are using an out of date browser. It may not display this or other websites correctly.": "cookie",
     }
     for line, name in furniture.items():
         words = re.findall(r"\w+", line.casefold())
