@@ -329,6 +329,9 @@ def test_an_ad_consent_dialog_printed_with_the_page_goes_however_long():
         "characteristics for identification. Personalised advertising and content, advertising and content "
         "measurement, audience research and services development.",
         "Create profiles for personalised advertising 212 partners can use this purpose",
+        "Advertising presented to you on this service can be based on limited data, such as the website or app "
+        "you are using, your non-precise location, your device type or which content you are interacting with.",
+        "Object to legitimate interests Remove objection",
         "Information about your activity on this service, such as the pages you read, is combined with other "
         "information about you to build a profile that is used to show you advertising that suits you better. "
         "Measure advertising performance",
@@ -649,6 +652,7 @@ def test_furniture_of_more_languages_is_known_to_the_rules():
         "2 uur geleden": "dateline_meta",
         "Neue Radwege: was sich am Hafen ändert lesen": "read_also", "Lesen": "read_also", "Read the article": "read_also",
         "You are using an out of date browser. It may not display this or other websites correctly.": "cookie",
+        "This field is for validation purposes and should be left unchanged.": "form_notice",
     }
     for line, name in furniture.items():
         words = re.findall(r"\w+", line.casefold())
