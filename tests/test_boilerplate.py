@@ -320,6 +320,22 @@ def test_a_consent_box_for_external_content_goes_however_long(box):
     assert a.removed == [(box, "rule:embed_consent")]
 
 
+def test_a_long_photo_caption_ending_in_its_credit_goes_inside_the_article():
+    """A caption between paragraphs reads as prose; its bracketed credit (photographer and agency)
+    gives it away, however long. A paragraph with a slash in brackets at its end stays."""
+    captions = ["Passengers wait on the quay for the first ferry after the storm, which closed the harbour "
+                "for three days last week. (Jane Doe/Getty Images)",
+                "The harbour master speaks to reporters at the ferry terminal on Tuesday, Nov. 19, 2024, after "
+                "the council vote. (AP Photo/John Roe, File)"]
+    own = ("The council will decide in May whether the new wall gets a second gate for the fishing boats, "
+           "or a lock that would let them in at low tide (the harbour master prefers the gate/lock option).")
+    story = [_PROSE[0], own, *_PROSE[1:]]
+    a = _article("x", "\n".join([_PROSE[0], captions[0], own, _PROSE[1], captions[1], _PROSE[2]]), "caption.example")
+    clean_corpus([a], _no_profiles())
+    assert a.text.split("\n\n") == story
+    assert a.removed == [(c, "rule:caption_credit") for c in captions]
+
+
 def test_an_ad_consent_dialog_printed_with_the_page_goes_however_long():
     """A full rendering prints the page's ad-consent dialog: the consent framework's purposes, with
     a sentence of explanation each and a partner count, in the standard wording every site uses.
