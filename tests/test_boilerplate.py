@@ -326,14 +326,21 @@ def test_a_long_photo_caption_ending_in_its_credit_goes_inside_the_article():
     captions = ["Passengers wait on the quay for the first ferry after the storm, which closed the harbour "
                 "for three days last week. (Jane Doe/Getty Images)",
                 "The harbour master speaks to reporters at the ferry terminal on Tuesday, Nov. 19, 2024, after "
-                "the council vote. (AP Photo/John Roe, File)"]
+                "the council vote. (AP Photo/John Roe, File)",
+                "Fishing boats leave the old harbour at dawn on the first calm morning since the storm hit the "
+                "coast. Photo: Ann Poe/Harbour Press",
+                "Workers repair the breakwater on the north side of the harbour, where the waves broke through "
+                "in March. REUTERS/Tom Moe",
+                "Die Fähre legt am Morgen nach drei Tagen Sturm wieder im Hafen an, begleitet von vielen "
+                "Schaulustigen, die am Kai auf die ersten Passagiere warten. © Max Muster/dpa"]
     own = ("The council will decide in May whether the new wall gets a second gate for the fishing boats, "
            "or a lock that would let them in at low tide (the harbour master prefers the gate/lock option).")
     story = [_PROSE[0], own, *_PROSE[1:]]
-    a = _article("x", "\n".join([_PROSE[0], captions[0], own, _PROSE[1], captions[1], _PROSE[2]]), "caption.example")
+    a = _article("x", "\n".join([_PROSE[0], captions[0], own, *captions[2:], _PROSE[1], captions[1], _PROSE[2]]),
+                 "caption.example")
     clean_corpus([a], _no_profiles())
     assert a.text.split("\n\n") == story
-    assert a.removed == [(c, "rule:caption_credit") for c in captions]
+    assert a.removed == [(c, "rule:caption_credit") for c in [captions[0], *captions[2:], captions[1]]]
 
 
 def test_an_ad_consent_dialog_printed_with_the_page_goes_however_long():
