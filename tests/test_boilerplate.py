@@ -95,7 +95,7 @@ def test_seed_single_page_rules_alone_remove_the_footer():
      {"Read also: Council approves budget for coastal path": "rule:read_also",
       "Sign up for our newsletter and never miss a story.": "rule:subscribe",
       "Privacy Policy": "rule:cookie", "By Jane Doe": "rule:byline",
-      "The new library, seen from the harbour wall on its opening day. (Photo: Coastal Pictures)": "rule:photo_credit"}),
+      "The new library, seen from the harbour wall on its opening day. (Photo: Coastal Pictures)": "rule:caption_credit"}),
     ("de_full_page.txt", "Neue Brücke über den Fluss freigegeben", "Nach drei Jahren Bauzeit",
      {"Lesen Sie auch: Stadtrat beschließt neuen Radweg": "rule:read_also",
       "Foto: Tagesblatt Nord / Archiv": "rule:photo_credit", "Von Max Mustermann": "rule:byline",
@@ -664,7 +664,7 @@ def test_furniture_of_more_languages_is_known_to_the_rules():
         "Images courtesy of the harbour museum": "photo_credit",
         "Harbour at dusk, 1958. Oil on canvas – 60 × 80 cm. Courtesy the artist and the gallery.": "photo_credit",
         "Foto mit freundlicher Genehmigung des Stadtarchivs": "photo_credit",
-        "The ferry leaves the harbour at dawn. Photo: Jane Doe/Archive": "photo_credit",
+        "The ferry leaves the harbour at dawn. Photo: Jane Doe/Archive": "caption_credit",
         "Der Hafen am Morgen. Bild: Max Muster": "photo_credit",
         "Ja, ich bin einverstanden, dass mir hier Karten eines Kartendienstes angezeigt werden.": "embed_consent",
         "Advertorial": "read_also", "Ressort: Wirtschaft": "taxonomy", "Placeholder image-2": "placeholder",
@@ -1364,10 +1364,14 @@ def _reference_features(lines: list[str], rules, p: L.Params) -> list[tuple | No
     """The single-page features computed line by line, straight from their definition."""
     toks = [_py_words(l.casefold()) for l in lines]
     unspaced = [int(sum(_count(l, cls) / per for cls, per in UNSPACED)) if l else 0 for l in lines]
-    stops = _reference_stoplist(list(islice(chain.from_iterable(toks), STOP_SAMPLE)))
+    # the language sample: the first words of prose-long lines, or of all lines when those are few
+    long_words = [t for t, u in zip(toks, unspaced) if len(t) + u >= p.good_words]
+    sample = long_words if sum(map(len, long_words)) >= L._LANG_LONG_WORDS else toks
+    stops = _reference_stoplist(list(islice(chain.from_iterable(sample), STOP_SAMPLE)))
     if sum(unspaced) > 0.5 * sum(len(t) + u for t, u in zip(toks, unspaced)):
         stops = frozenset()     # mostly Chinese, Japanese or Thai: no stop list applies
     seen = Counter(lines)
+    sure = {r.name for r in rules.rules if r.in_prose}
     out: list = []
     quotes = []
     for text, t, u in zip(lines, toks, unspaced):
@@ -1387,6 +1391,7 @@ def _reference_features(lines: list[str], rules, p: L.Params) -> list[tuple | No
                 "</" in text and len(L.MARKUP.findall(text)) >= p.markup_tags)
         rule, wide, cut = (rules._judge(body, t, p.soft_scale) if len(t) <= rules.top_words * p.soft_scale
                            else (None,) * 3)
+        prose = prose and rule not in sure     # furniture however long (`in_prose` rules)
         f = [text, n, stop, prose, bullet, rule, cut, text.startswith("|") and text.endswith("|"), seen[text] > 1,
              wide is not None, listing]
         out.append(f)
