@@ -343,6 +343,25 @@ def test_a_long_photo_caption_ending_in_its_credit_goes_inside_the_article():
     assert a.removed == [(c, "rule:caption_credit") for c in [captions[0], *captions[2:], captions[1]]]
 
 
+def test_template_filler_text_is_furniture_however_long_but_a_paragraph_about_it_stays():
+    """A template page full of "lorem ipsum" blocks reads them as prose (its language is guessed from
+    them): the filler is furniture all the same, never the main text; a paragraph about it stays."""
+    filler = ("Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod tempor incididunt ut labore "
+              "et dolore magna aliqua. Ut enim ad minim veniam, quis nostrud exercitation ullamco laboris nisi ut "
+              "aliquip ex ea commodo consequat. Duis aute irure dolor in reprehenderit in voluptate velit esse "
+              "cillum dolore eu fugiat nulla pariatur. Excepteur sint occaecat cupidatat non proident, sunt in "
+              "culpa qui officia deserunt mollit anim id est laborum.")
+    about = ("The designers filled the new harbour website with lorem ipsum for weeks, and some of the placeholder "
+             "text was still on the ferry timetable page when the council launched it on Monday.")
+    page = ["Home", filler, "Speaker Name", filler, "Learn More", filler, _PROSE[0], about, *_PROSE[1:]]
+    feats = L.features(page, load_rules(), L.Params())
+    assert [(f.rule, f.prose) for f in feats if f.text == filler] == [("placeholder", False)] * 3
+    assert all(f.prose and f.rule is None for f in feats[6:])
+    a = _article("x", "\n".join(page), "filler.example")
+    clean_corpus([a], _no_profiles())
+    assert a.text.split("\n\n") == [_PROSE[0], about, *_PROSE[1:]]
+
+
 def test_an_ad_consent_dialog_printed_with_the_page_goes_however_long():
     """A full rendering prints the page's ad-consent dialog: the consent framework's purposes, with
     a sentence of explanation each and a partner count, in the standard wording every site uses.
