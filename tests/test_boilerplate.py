@@ -381,7 +381,9 @@ def test_an_ad_consent_dialog_printed_with_the_page_goes_however_long():
         "und Informationen über Gerätemerkmale verwendet werden, um Sie zu erkennen.",
     ]
     story = [_PROSE[0], "The harbour office said the ferry app stores precise location data for an hour "
-             "only, and that nobody outside the office can see where a passenger was on the quay.", *_PROSE[1:]]
+             "only, and that nobody outside the office can see where a passenger was on the quay.",
+             "Genaue Standortdaten speichert die App des Hafenamts nur eine Stunde lang, sagte eine Sprecherin "
+             "am Montag, danach bleibt nur die Zahl der Fahrgäste.", *_PROSE[1:]]
     a = _article("x", "\n".join([*story, *dialog]), "consent.example")
     clean_corpus([a], _no_profiles())
     assert a.text.split("\n\n") == story
