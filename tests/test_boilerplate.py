@@ -373,7 +373,7 @@ def test_an_ad_consent_dialog_printed_with_the_page_goes_however_long():
         "Create profiles for personalised advertising 212 partners can use this purpose",
         "Advertising presented to you on this service can be based on limited data, such as the website or app "
         "you are using, your non-precise location, your device type or which content you are interacting with.",
-        "Object to legitimate interests Remove objection",
+        "Object to legitimate interests Remove objection", "Measure content performance",
         "Information about your activity on this service, such as the pages you read, is combined with other "
         "information about you to build a profile that is used to show you advertising that suits you better. "
         "Measure advertising performance",
@@ -383,7 +383,9 @@ def test_an_ad_consent_dialog_printed_with_the_page_goes_however_long():
     story = [_PROSE[0], "The harbour office said the ferry app stores precise location data for an hour "
              "only, and that nobody outside the office can see where a passenger was on the quay.",
              "Genaue Standortdaten speichert die App des Hafenamts nur eine Stunde lang, sagte eine Sprecherin "
-             "am Montag, danach bleibt nur die Zahl der Fahrgäste.", *_PROSE[1:]]
+             "am Montag, danach bleibt nur die Zahl der Fahrgäste.",
+             "Measure content performance before the season starts, the harbour office advised the ferry "
+             "companies, because the timetable pages are read most in May.", *_PROSE[1:]]
     a = _article("x", "\n".join([*story, *dialog]), "consent.example")
     clean_corpus([a], _no_profiles())
     assert a.text.split("\n\n") == story
