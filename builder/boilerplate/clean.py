@@ -180,7 +180,7 @@ def _drop_repeated_blocks(lines: list[str], counts: list[int] | None, verdict: l
 
     kept = [i for i, l in enumerate(lines) if l and not verdict[i]]
     kept_keys = [keys[i] for i in kept] if keys is not None else [" ".join(lines[i].split()).casefold() for i in kept]
-    _drop_flattened_copies(kept, kept_keys, counts, verdict)
+    _drop_flattened_copies(lines, kept, kept_keys, counts, verdict)
     if len(kept_keys) - len(set(kept_keys)) < _REPEAT_RUN:
         return      # too few kept lines printed again to make a run (most pages)
     first: dict[str, int] = {}
@@ -202,15 +202,16 @@ def _drop_repeated_blocks(lines: list[str], counts: list[int] | None, verdict: l
         pos = end
 
 
-def _drop_flattened_copies(kept: list[int], kept_keys: list[str], counts: list[int] | None,
+def _drop_flattened_copies(lines: list[str], kept: list[int], kept_keys: list[str], counts: list[int] | None,
                            verdict: list[str | None]) -> None:
     """A page that also prints its article as one run-on line (a hidden copy for a paywall or a
     print view, its paragraphs glued together) keeps its paragraphs; the line made of them goes.
     A long line counts as such a copy when other kept lines of the page, each long, make up
-    `_FLAT_COVER` of it (a paragraph that quotes one other line is not)."""
+    `_FLAT_COVER` of it (a paragraph that quotes one other line is not). `counts` as in
+    `_drop_repeated_blocks`."""
     if counts is not None and max(counts, default=0) < _FLAT_WORDS:
         return      # no line long enough (most pages)
-    sizes = [counts[i] for i in kept] if counts is not None else [len(k.split()) for k in kept_keys]
+    sizes = [counts[i] for i in kept] if counts is not None else _word_counts([lines[i] for i in kept])
     flat = [pos for pos, n in enumerate(sizes) if n >= _FLAT_WORDS]
     if not flat:
         return
