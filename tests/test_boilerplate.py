@@ -291,6 +291,16 @@ def test_extracted_text_keeps_its_lists_and_only_drops_what_a_rule_is_sure_of():
     assert a.text.count("- Flour") == 4
 
 
+@pytest.mark.parametrize("line, teaser", [
+    (">> Read more: Storm damage closes the pier", True),
+    ("> you can patch ours to do so?", False),          # a quoted line of a mail
+    (">>> import json", False),                         # an interpreter prompt in a code example
+])
+def test_an_arrow_marks_a_teaser_but_a_quote_mark_does_not(line, teaser):
+    rules = load_rules("")
+    assert (rules.match(line, words(line.casefold()), "drop") == "read_also") is teaser
+
+
 def test_a_page_with_prose_at_both_ends_is_still_rendered_when_many_lines_are_furniture():
     """Prose first and last and few labels look like an extractor's output, but a page on which
     a third of the lines hit a rule is a rendered page: its job ads go, its paragraphs stay."""
