@@ -56,6 +56,7 @@ class BoilerplateConfig:
     footer_share: float = 0.8          # a page's footer starts where this share of the remaining words is template
     max_template_share: float = 0.8    # pages this much template (near-copies on one site) keep their prose lines
     extracted_single_page_rules: bool = False  # also run single-page rules on text extracted from HTML (trafilatura already removed the furniture)
+    extracted_rule_hits: bool = True   # ... or only remove the lines a drop rule hits there (credits, teasers, prompts in the article's box)
     rendered_ratio: float = 3.5        # HTML: when the cleaned full rendering of a page has this many times the words of
                                        # its cleaned extraction, the extractor missed the article and the rendering wins (0 = off)
 

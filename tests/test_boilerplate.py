@@ -291,6 +291,26 @@ def test_extracted_text_keeps_its_lists_and_only_drops_what_a_rule_is_sure_of():
     assert a.text.count("- Flour") == 4
 
 
+def test_extracted_text_loses_the_rule_hits_inside_the_article_box_only():
+    """An extractor keeps the article's container, with what sits in it: a caption's credit, a
+    "read also" teaser, a prompt. Those lines go; the lists and paragraphs stay, also a paragraph
+    of more than 20 words that a rule's word would hit; nothing is located or cut."""
+    caption = "The new wall at low tide on Sunday morning. (Jane Roe/Getty Images)"
+    teaser = "Read also: Storm damage closes the pier for a week"
+    prompt = "Sign up for our newsletter"
+    mention = ("The architects said that the copyright in the design of the wall, which they have held since "
+               "1998, does not stop the town from changing it.")
+    items = ["- Stone from the old quay", "- Steel piles", "- Two new cranes"]
+    lines = [_PROSE[0], caption, _PROSE[1], teaser, *items, mention, prompt, _PROSE[2]]
+    a = Article(id="x", text=normalize_text("\n".join(lines)), site="box.example", extracted=True)
+    clean_corpus([a], _no_profiles())
+    assert a.text.split("\n\n") == [_PROSE[0], _PROSE[1], *items, mention, _PROSE[2]]
+    assert dict(a.removed) == {caption: "rule:caption_credit", teaser: "rule:read_also", prompt: "rule:subscribe"}
+    off = Article(id="y", text=normalize_text("\n".join(lines)), site="box.example", extracted=True)
+    clean_corpus([off], _no_profiles(extracted_rule_hits=False))
+    assert off.text.split("\n\n") == lines and off.removed == []
+
+
 @pytest.mark.parametrize("line, teaser", [
     (">> Read more: Storm damage closes the pier", True),
     ("> you can patch ours to do so?", False),          # a quoted line of a mail

@@ -13,7 +13,7 @@ from itertools import pairwise
 
 from builder.article import Article, unescape_title
 from builder.boilerplate.columns import column, unspaced_words, words
-from builder.boilerplate.lines import Params, batch_features, classify_many
+from builder.boilerplate.lines import Params, batch_features, classify_many, rule_hits
 from builder.boilerplate.profiles import SiteProfile, load_profiles
 from builder.boilerplate.rules import Rules, load_rules
 from builder.boilerplate.templates import QUOTED, SiteTemplate, TemplateLearner, line_hashes
@@ -21,6 +21,7 @@ from builder.boilerplate.titles import find_title
 from builder.config import BoilerplateConfig
 
 _OWN_LINE_WORDS = 15   # a non-template line this long is the page's own text, never footer
+_FULL, _HITS = 1, 2   # how the single-page layer sees a page (`Cleaner._layer`)
 _BATCH = 128           # pages cleaned together: one pass over all their lines (more gains nothing)
 
 
@@ -39,6 +40,15 @@ class Cleaner:
     def learner(self) -> TemplateLearner:
         return TemplateLearner.for_config(self.cfg)
 
+    def _layer(self, a: Article) -> int | None:
+        """How the single-page layer sees a page: all of it (`_FULL`), its rule hits only on text
+        an extractor cut to the article (`_HITS`), or not at all (None)."""
+        if not self.cfg.single_page_rules:
+            return None
+        if not a.extracted or self.cfg.extracted_single_page_rules:
+            return _FULL
+        return _HITS if self.cfg.extracted_rule_hits else None
+
     def apply(self, a: Article, template: SiteTemplate | None = None) -> None:
         """Clean one alive article in place (text, title, removed)."""
         self.apply_many([a], [template])
@@ -50,28 +60,27 @@ class Cleaner:
         which is several times faster than page by page from a few dozen pages on.
         `keep_removed`: which articles get their removed lines in `a.removed` (None: all); the
         others get an empty list (a build reads them only to explain a document)."""
-        work = []
+        work = []       # (article, template, lines, how the single-page layer sees it: FULL, HITS or None)
         renderings = []     # (article, its page's full rendering as an article of its own)
         for a, template in zip(articles, templates, strict=True):
             rendered, a.rendered = a.rendered, None
             if not a.alive:
                 continue
-            single = self.cfg.single_page_rules and (self.cfg.extracted_single_page_rules or not a.extracted)
-            work.append((a, template, a.text.split("\n"), single))
+            work.append((a, template, a.text.split("\n"), self._layer(a)))
             if rendered is not None and self.cfg.rendered_ratio > 0 and self.cfg.single_page_rules:
                 # cleaned as a text scrape: single-page rules, no template (the site's was learned
                 # from its extractions)
                 r = Article(a.id, rendered, site=a.site, url=a.url, title=a.title)
-                work.append((r, None, r.text.split("\n"), True))
+                work.append((r, None, r.text.split("\n"), _FULL))
                 renderings.append((a, r))
-        batch = batch_features([lines for _, _, lines, single in work if single], self.rules, self.params)
+        batch = batch_features([lines for _, _, lines, layer in work if layer], self.rules, self.params)
         spans = iter(pairwise(batch.starts.tolist()))
-        pages = []      # (article, lines, whether classified, earlier verdicts, words, title, keys)
-        for a, template, lines, single in work:
+        pages = []      # (article, lines, layer, earlier verdicts, words, title, keys)
+        for a, template, lines, layer in work:
             # words per line as the classifier counts them (a paragraph of Chinese is a token or
             # two); pages it does not see count them only if a template needs them
-            span = slice(*next(spans)) if single else None
-            counts = batch.cols.words[span].tolist() if single else None
+            span = slice(*next(spans)) if layer else None
+            counts = batch.cols.words[span].tolist() if layer else None
             pre: list[str | None] = [None] * len(lines)
             title = a.title
             profile = self.profiles.get((a.site or "").casefold())
@@ -85,10 +94,15 @@ class Cleaner:
                 if counts is None:
                     counts = _word_counts(lines)
                 _template_verdicts(lines, hashes, counts, pre, template, self.cfg)
-            pages.append((a, lines, single, pre, counts, title, batch.keys[span] if single else None))
-        verdicts = iter(classify_many(batch, self.params, [pre for _, _, single, pre, *_ in pages if single]))
-        for a, lines, single, pre, counts, title, keys in pages:
-            verdict, main_start = next(verdicts) if single else (pre, 0)
+            pages.append((a, lines, layer, pre, counts, title, batch.keys[span] if layer else None))
+        verdicts = iter(classify_many(batch, self.params, [pre for _, _, layer, pre, *_ in pages if layer]))
+        at = -1     # the page's number in the batch
+        for a, lines, layer, pre, counts, title, keys in pages:
+            at += layer is not None
+            verdict, main_start = next(verdicts) if layer else (pre, 0)
+            if layer == _HITS:
+                # the extractor found the main text: only the rule hits inside it go
+                verdict, main_start = [v or h for v, h in zip(pre, rule_hits(batch, self.params, at))], 0
             _finish(a, lines, counts, verdict, main_start, title, keys, keep_removed is None or keep_removed(a))
         for a, r in renderings:
             # An extractor that took a teaser box or a caption for the article kept a fraction of

@@ -347,6 +347,17 @@ def classify_many(b: Batch, p: Params, pres: list[list[str | None] | None]) -> l
     return [(reasons[a:z], s) for (a, z), s in zip(pairwise(b.starts.tolist()), start.tolist())]
 
 
+def rule_hits(b: Batch, p: Params, page: int) -> list[str | None]:
+    """Per line of page `page` of the batch: the drop rule that removes it wherever it stands, as
+    inside a page's main text (a prose line of more than `rule_max_prose` words survives, unless
+    its rule is `in_prose`), else None. For text an extractor already cut to the article, where
+    the main text need not be located again."""
+    a, z = b.starts[page], b.starts[page + 1]
+    prose, n = b.cols.prose[a:z].tolist(), b.cols.words[a:z].tolist()
+    return [None if r is None or (pr and w > p.rule_max_prose) else f"rule:{r}"
+            for r, pr, w in zip(b.rule[a:z], prose, n)]
+
+
 @lru_cache(maxsize=8)
 def _knobs(p: Params) -> tuple:
     """`p` as a named tuple, which compiled code reads field by field."""
