@@ -42,7 +42,7 @@ from builder.publish.pii import redact
 from builder.publish.versions import check_unpublished, locate_previous
 from builder.spill import Spill
 
-_BATCH = 64      # articles per engine task in pass 2, cleaned together
+_BATCH = 64      # articles per engine task in pass 2, cleaned together (larger: less time, more memory; README)
 _WINDOW = 1024   # documents per engine call and per spill batch: what a pass holds in memory
 
 Explain = bool | frozenset[str]   # keep the removed lines of every article (True) or of these ids
