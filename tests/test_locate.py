@@ -33,7 +33,7 @@ for _ in range(300):
                 np.where(flag(0.08), rng.integers(0, cuts, n), -1).astype(np.int64))
     rules = CutRules(rng.random(cuts) < 0.5, rng.integers(0, 3, cuts).astype(np.int64), rng.random(cuts) < 0.5)
     starts = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
-    code, box, start = classify_pages(cols, flag(0.05), starts, rules, _knobs(Params()))
+    code, box, start = classify_pages(cols, flag(0.05), starts, rules, _knobs(Params()), rng.random(len(sizes)) < 0.2)
     for part in (code, box, start):
         digest.update(np.ascontiguousarray(part, dtype=np.int64).tobytes())
     codes += np.bincount(code, minlength=9)

@@ -13,7 +13,7 @@ from itertools import pairwise
 
 from builder.article import Article, unescape_title
 from builder.boilerplate.columns import column, unspaced_words, words
-from builder.boilerplate.lines import Params, batch_features, classify_many, rule_hits
+from builder.boilerplate.lines import Params, batch_features, classify_many
 from builder.boilerplate.profiles import SiteProfile, load_profiles
 from builder.boilerplate.rules import Rules, load_rules
 from builder.boilerplate.templates import QUOTED, SiteTemplate, TemplateLearner, line_hashes
@@ -96,14 +96,10 @@ class Cleaner:
                     counts = _word_counts(lines)
                 _template_verdicts(lines, hashes, counts, pre, template, self.cfg)
             pages.append((a, lines, layer, pre, counts, title, batch.keys[span] if layer else None))
-        verdicts = iter(classify_many(batch, self.params, [pre for _, _, layer, pre, *_ in pages if layer]))
-        at = -1     # the page's number in the batch
+        verdicts = iter(classify_many(batch, self.params, [pre for _, _, layer, pre, *_ in pages if layer],
+                                      [layer == _HITS for _, _, layer, *_ in pages if layer]))
         for a, lines, layer, pre, counts, title, keys in pages:
-            at += layer is not None
             verdict, main_start = next(verdicts) if layer else (pre, 0)
-            if layer == _HITS:
-                # the extractor found the main text: only the rule hits inside it go
-                verdict, main_start = [v or h for v, h in zip(pre, rule_hits(batch, self.params, at))], 0
             _finish(a, lines, counts, verdict, main_start, title, keys, keep_removed is None or keep_removed(a))
         for a, r in renderings:
             # An extractor that took a teaser box or a caption for the article kept a fraction of

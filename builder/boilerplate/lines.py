@@ -328,34 +328,28 @@ _REASON = {KEEP: None, BEFORE: "rule:before_main", AFTER: "rule:after_main", LIN
            LINK_LIST: "rule:link_list", WORD_LIST: "rule:word_list"}
 
 
-def classify_many(b: Batch, p: Params, pres: list[list[str | None] | None]) -> list[tuple[list[str | None], int]]:
+def classify_many(b: Batch, p: Params, pres: list[list[str | None] | None],
+                  hits_only: list[bool] | None = None) -> list[tuple[list[str | None], int]]:
     """Per page of the batch: per line None to keep, else the reason that removes it; and where
     the main text starts.
 
     `pres` holds each page's verdicts of earlier layers (site profile, learned template), or None:
-    those lines count as rule hits when locating the main text and stay removed."""
+    those lines count as rule hits when locating the main text and stay removed.
+    `hits_only`: per page, whether it is text an extractor already cut to the article, on which
+    the main text is not located again: only the lines a rule removes inside a main text go (a
+    prose line of more than `rule_max_prose` words survives, unless its rule is `in_prose`)."""
     earlier: list[str | None] = [None] * len(b.lines)
     for a, verdicts in zip(b.starts.tolist(), pres):
         if verdicts and any(verdicts):
             earlier[a:a + len(verdicts)] = verdicts
     pre = np.array([v is not None for v in earlier], dtype=bool)
-    code, box, start = classify_pages(b.cols, pre, b.starts, b.cut_rules, _knobs(p))
+    only = np.zeros(len(b.starts) - 1, dtype=bool) if hits_only is None else np.array(hits_only, dtype=bool)
+    code, box, start = classify_pages(b.cols, pre, b.starts, b.cut_rules, _knobs(p), only)
     reasons = [_REASON.get(x) for x in code.tolist()]
     named = np.flatnonzero((code == PRE) | (code == RULE) | (code == BOX))
     for i, x in zip(named.tolist(), code[named].tolist()):
         reasons[i] = earlier[i] if x == PRE else f"rule:{b.rule[i] if x == RULE else b.cut_names[box[i]]}"
     return [(reasons[a:z], s) for (a, z), s in zip(pairwise(b.starts.tolist()), start.tolist())]
-
-
-def rule_hits(b: Batch, p: Params, page: int) -> list[str | None]:
-    """Per line of page `page` of the batch: the drop rule that removes it wherever it stands, as
-    inside a page's main text (a prose line of more than `rule_max_prose` words survives, unless
-    its rule is `in_prose`), else None. For text an extractor already cut to the article, where
-    the main text need not be located again."""
-    a, z = b.starts[page], b.starts[page + 1]
-    prose, n = b.cols.prose[a:z].tolist(), b.cols.words[a:z].tolist()
-    return [None if r is None or (pr and w > p.rule_max_prose) else f"rule:{r}"
-            for r, pr, w in zip(b.rule[a:z], prose, n)]
 
 
 @lru_cache(maxsize=8)

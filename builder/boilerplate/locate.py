@@ -346,7 +346,7 @@ def _rendered(c, hit, pre, cr, k, a, b, code, box):
             # outside the main text everything goes; the most specific reason
             code[i] = (RULE if c.rule[i] else LINK_BULLET if c.bullet[i] and not c.prose[i]
                        else BEFORE if i < s else AFTER)
-        elif c.rule[i] and not (c.prose[i] and c.words[i] > k.rule_max_prose):
+        elif _goes_inside(c, k, i):
             code[i] = RULE
         elif in_run[i - a]:
             code[i] = LINK_LIST
@@ -383,17 +383,38 @@ def _inline_boxes(c, cr, k, s, e, box):
 
 
 @kernel
-def classify_pages(c, pre, starts, cr, k):
+def _goes_inside(c, k, i):
+    """Does a rule hit remove line i inside the main text? A prose line longer than
+    `rule_max_prose` survives (an article may mention cookies; `in_prose` rules unset `prose`)."""
+    return c.rule[i] and not (c.prose[i] and c.words[i] > k.rule_max_prose)
+
+
+@kernel
+def _rule_hits(c, pre, k, a, b, code):
+    """Text an extractor already cut to the article: the main text is not located again, only
+    the lines that a rule removes inside it go (and those of earlier layers)."""
+    for i in range(a, b):
+        if pre[i] and not c.blank[i]:
+            code[i] = PRE
+        elif _goes_inside(c, k, i):
+            code[i] = RULE
+
+
+@kernel
+def classify_pages(c, pre, starts, cr, k, hits_only):
     """Per line of the batch: a code (`KEEP`, `PRE`, ...) and, for `BOX`, the cut rule number;
     per page: where its main text starts (a line number on the page).
-    `pre`: lines an earlier layer removed (site profile, template): rule hits, kept removed."""
+    `pre`: lines an earlier layer removed (site profile, template): rule hits, kept removed.
+    `hits_only`: per page, whether only its rule hits go (`_rule_hits`)."""
     code = np.zeros(len(c.words), dtype=np.int8)
     box = np.full(len(c.words), -1, dtype=np.int64)
     start = np.zeros(len(starts) - 1, dtype=np.int64)
     hit = c.rule | pre
     for p in range(len(starts) - 1):
         a, b = starts[p], starts[p + 1]
-        if _extracted(c, k, a, b):
+        if hits_only[p]:
+            _rule_hits(c, pre, k, a, b, code)
+        elif _extracted(c, k, a, b):
             start[p] = _trim_edges(c, hit, pre, cr, k, a, b, code) - a
         else:
             start[p] = _rendered(c, hit, pre, cr, k, a, b, code, box) - a
