@@ -313,7 +313,7 @@ def test_extracted_text_loses_the_rule_hits_inside_the_article_box_only():
 
 @pytest.mark.parametrize("line, teaser", [
     (">> Read more: Storm damage closes the pier", True),
-    ("> you can patch ours to do so?", False),          # a quoted line of a mail
+    ("> I tried the patch on my laptop and it builds.", False),   # a quoted line of a mail
     (">>> import json", False),                         # an interpreter prompt in a code example
 ])
 def test_an_arrow_marks_a_teaser_but_a_quote_mark_does_not(line, teaser):
