@@ -31,7 +31,8 @@ class Article:
     html: str | None = None             # raw HTML for HTML/WARC input; cleared once text is extracted
     extracted: bool = False             # text came from HTML extraction (page furniture already gone)
     rendered: str | None = None         # HTML input: all of the page's visible text, when the extraction
-                                        # looks short next to it; the cleaner compares and clears it
+                                        # looks short next to it (or to vote with); the cleaner compares and clears it
+    recalled: str | None = None         # HTML input: the extractor's recall-oriented text, to vote with; cleared likewise
     origin: str = ""                    # where it came from: "path" or "path:line" / "path#record"
     # set by the steps
     dateline: str | None = None

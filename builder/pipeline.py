@@ -57,9 +57,9 @@ def _prepare(item: tuple[Article, bool], cfg: Config) -> Article:
     bp = cfg.boilerplate
     if a.alive and a.html is not None:
         from builder.extract import extract_html   # trafilatura: ~0.2 s to import, for HTML only
-        # a full rendering is of use only to the single-page rules, which clean it
-        extract_html(a, bp.rendered_ratio if bp.enabled and bp.single_page_rules else 0.0,
-                     cfg.normalize.fix_mojibake)
+        # the page's other views (full rendering, recall-oriented text) are of use only to the single-page rules, which clean them
+        cleans = bp.enabled and bp.single_page_rules
+        extract_html(a, bp.rendered_ratio if cleans else 0.0, cfg.normalize.fix_mojibake, cleans and bp.html_vote)
     if a.alive:
         normalize.normalize_article(a, cfg.normalize)
     if site_pages and bp.enabled and bp.learn_templates and a.alive and a.text:

@@ -165,6 +165,16 @@ def test_the_full_rendering_is_kept_only_when_the_extraction_looks_short():
     assert c.rendered is None
 
 
+def test_a_vote_keeps_the_rendering_and_the_recall_oriented_text_of_every_page():
+    a = _page()
+    extract_html(a, vote=True)          # even with the rendering's own comparison off
+    assert a.rendered is not None and "All rights reserved" in a.rendered
+    assert a.recalled is not None and "The last keeper of the northern lighthouse" in a.recalled
+    b = _page()
+    extract_html(b, rendered_ratio=100.0)
+    assert b.rendered is None and b.recalled is None and b.text == a.text
+
+
 def test_a_failing_renderer_costs_the_page_only_its_rendering(monkeypatch):
     def fail(_tree):
         raise ValueError("odd tree")
@@ -218,6 +228,38 @@ def test_an_extraction_of_the_story_stays():
     off = Article(id="o", text=_BOX, site="ledger.example", extracted=True, rendered=normalize_text(_rendering()))
     clean_corpus([off], BoilerplateConfig(sites_dir="", rendered_ratio=0.0, extracted_rule_hits=False))
     assert off.text == _BOX and off.rendered is None
+
+
+_NEXT = [
+    "The town library will open on Sundays from next month, the council decided on Thursday evening after "
+    "a long debate about the cost of the extra staff that the library will need.",
+    "Readers had asked for Sunday hours for years, and a petition with more than two thousand names was "
+    "handed to the mayor in the spring by a group of students and retired teachers.",
+]
+
+
+def test_an_extraction_that_took_the_next_story_too_is_outvoted():
+    # The extractor ran on into the next story of the page; the cleaned rendering and the
+    # recall-oriented text agree on the article without it.
+    story = "\n\n".join(_STORY)
+    views = dict(text="\n\n".join(_STORY + _NEXT), site="ledger.example", title="New crane lifts its first boat",
+                 extracted=True, rendered=normalize_text(_rendering()), recalled=story)
+    a = Article(id="v", **views)
+    clean_corpus([a], BoilerplateConfig(sites_dir=""))
+    assert a.rendered is None and a.recalled is None and not a.extracted
+    assert all(p in a.text for p in _STORY) and not any(p in a.text for p in _NEXT)
+    off = Article(id="o", **views)
+    clean_corpus([off], BoilerplateConfig(sites_dir="", html_vote=False))
+    assert off.extracted and all(p in off.text for p in _STORY + _NEXT)
+
+
+def test_an_extraction_that_one_other_view_backs_stays():
+    story = "\n\n".join(_STORY)
+    # the recall-oriented text took the next story along; the rendering backs the extraction
+    a = Article(id="w", text=story, site="ledger.example", title="New crane lifts its first boat", extracted=True,
+                rendered=normalize_text(_rendering()), recalled="\n\n".join(_STORY + _NEXT))
+    clean_corpus([a], BoilerplateConfig(sites_dir=""))
+    assert a.extracted and a.text == story
 
 
 def test_a_page_whose_utf8_was_read_as_latin1_comes_out_right():

@@ -62,18 +62,20 @@ class Cleaner:
         `keep_removed`: which articles get their removed lines in `a.removed` (None: all); the
         others get an empty list (a build reads them only to explain a document)."""
         work = []       # (article, template, lines, how the single-page layer sees it: FULL, HITS or None)
-        renderings = []     # (article, its page's full rendering as an article of its own)
+        views = []      # (article, its page's full rendering, its recall-oriented text: articles of their own or None)
         for a, template in zip(articles, templates, strict=True):
-            rendered, a.rendered = a.rendered, None
+            rendered, recalled, a.rendered, a.recalled = a.rendered, a.recalled, None, None
             if not a.alive:
                 continue
             work.append((a, template, a.text.split("\n"), self._layer(a)))
-            if rendered is not None and self.cfg.rendered_ratio > 0 and self.cfg.single_page_rules:
-                # cleaned as a text scrape: single-page rules, no template (the site's was learned
-                # from its extractions)
-                r = Article(a.id, rendered, site=a.site, url=a.url, title=a.title)
-                work.append((r, None, r.text.split("\n"), _FULL))
-                renderings.append((a, r))
+            if self.cfg.single_page_rules and (self.cfg.rendered_ratio > 0 or self.cfg.html_vote) and \
+                    (rendered is not None or recalled is not None):
+                # cleaned as text scrapes, with the site's template: it was learned from the site's
+                # extractions, and what recurs there recurs in every view of its pages
+                r, c = (None if t is None else Article(a.id, t, site=a.site, url=a.url, title=a.title)
+                        for t in (rendered, recalled))
+                work.extend((v, template, v.text.split("\n"), _FULL) for v in (r, c) if v is not None)
+                views.append((a, r, c))
         batch = batch_features([lines for _, _, lines, layer in work if layer], self.rules, self.params)
         spans = iter(pairwise(batch.starts.tolist()))
         pages = []      # (article, lines, layer, earlier verdicts, words, title, keys)
@@ -101,11 +103,35 @@ class Cleaner:
         for a, lines, layer, pre, counts, title, keys in pages:
             verdict, main_start = next(verdicts) if layer else (pre, 0)
             _finish(a, lines, counts, verdict, main_start, title, keys, keep_removed is None or keep_removed(a))
-        for a, r in renderings:
+        for a, r, c in views:
             # An extractor that took a teaser box or a caption for the article kept a fraction of
             # what the text cleaner finds on the whole page: the page's text is the cleaned rendering.
-            if len(words(r.text)) >= self.cfg.rendered_ratio * len(words(a.text)):
-                a.text, a.title, a.removed, a.extracted = r.text, r.title, r.removed, False
+            if r is not None and self.cfg.rendered_ratio > 0 and \
+                    len(words(r.text)) >= self.cfg.rendered_ratio * len(words(a.text)):
+                _take(a, r)
+            if self.cfg.html_vote and r is not None and c is not None:
+                _take(a, _medoid([a, r, c]))
+
+
+def _take(a: Article, view: Article) -> None:
+    """Give `a` the cleaned text (title, removed lines) of another view of its page."""
+    if view is not a:
+        a.text, a.title, a.removed, a.extracted = view.text, view.title, view.removed, False
+
+
+def _medoid(views: list[Article]) -> Article:
+    """The view whose cleaned text agrees most with the others' (sum of word F1 against each):
+    two views that agree outvote one that took a box, a menu or a comment thread for the article.
+    Ties go to the earlier view."""
+    bags = [Counter(w.casefold() for w in words(v.text)) for v in views]
+    sizes = [b.total() for b in bags]
+
+    def f1(i: int, j: int) -> float:
+        both = sizes[i] + sizes[j]
+        return 2 * (bags[i] & bags[j]).total() / both if both else 1.0
+
+    agreement = [sum(f1(i, j) for j in range(len(views)) if j != i) for i in range(len(views))]
+    return views[max(range(len(views)), key=lambda i: (agreement[i], -i))]
 
 
 def _finish(a: Article, lines: list[str], counts: list[int] | None, verdict: list[str | None], main_start: int,
