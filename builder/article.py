@@ -32,7 +32,7 @@ class Article:
     extracted: bool = False             # text came from HTML extraction (page furniture already gone)
     rendered: str | None = None         # HTML input: all of the page's visible text, when the extraction
                                         # looks short next to it (or to vote with); the cleaner compares and clears it
-    recalled: str | None = None         # HTML input: the extractor's recall-oriented text, to vote with; cleared likewise
+    voters: list[str] | None = None     # HTML input: other extractors' texts of the page, to vote with; cleared likewise
     origin: str = ""                    # where it came from: "path" or "path:line" / "path#record"
     # set by the steps
     dateline: str | None = None

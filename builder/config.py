@@ -59,8 +59,9 @@ class BoilerplateConfig:
     extracted_rule_hits: bool = True   # ... or only remove the lines a drop rule hits there (credits, teasers, prompts in the article's box)
     rendered_ratio: float = 3.5        # HTML: when the cleaned full rendering of a page has this many times the words of
                                        # its cleaned extraction, the extractor missed the article and the rendering wins (0 = off)
-    html_vote: bool = True             # HTML: also clean the page's full rendering and the extractor's recall-oriented text as
-                                       # text scrapes, and keep whichever of the three cleaned texts agrees most with the other two
+    html_vote: bool = True             # HTML: also clean the page's full rendering and three other extractors' texts (trafilatura
+                                       # favor_recall, readability, jusText) as text scrapes, and keep whichever of the five cleaned
+                                       # texts agrees most with the others (clean-dev F1 0.9539 -> 0.9601 for ~2.5x the HTML time: 10-12 docs/s a core, not 27)
 
 
 @dataclass

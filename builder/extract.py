@@ -6,17 +6,24 @@ the page's <h1>, <title> and og:title when the input gave none. The site-templat
 
 trafilatura sometimes takes a caption, a teaser box or an intro for the article (on clean-dev, 6 of
 1,020 pages kept less than 30% of their article's words that way), and sometimes a menu, a comment
-thread or the next story along with it. So two more views of the page travel along: its full
-visible text, as `html_text` renders it, and trafilatura's fast favor_recall text. The cleaner
-cleans them as text scrapes and lets the three cleaned texts vote (`Cleaner.apply_many`).
+thread or the next story along with it. So more views of the page travel along: its full visible
+text, as `html_text` renders it, and the texts of three other extractors (trafilatura's fast
+favor_recall pass, readability, jusText). The cleaner cleans them as text scrapes and lets the
+cleaned texts vote (`Cleaner.apply_many`).
 """
 from __future__ import annotations
 
+import functools
 import logging
 import re
 
 import html_text
+import justext
+import lxml.etree
+import lxml.html
 import trafilatura
+from justext.core import ParagraphMaker, classify_paragraphs, revise_paragraph_classification
+from trafilatura.readability_lxml import Document as ReadabilityDocument
 from trafilatura.utils import load_html
 
 from builder.article import Article, unescape_title
@@ -81,6 +88,43 @@ def _recall_text(html: str, url: str | None, fast: bool = False) -> str:
     return _to_text(getattr(doc, "text", None) or "")
 
 
+def _readability_text(html: str) -> str:
+    """The text of the block readability (trafilatura's copy of readability-lxml) takes for the
+    article, rendered like the full page; "" when it finds none."""
+    tree = load_html(html)
+    if tree is None:
+        return ""
+    return _rendering(lxml.html.fromstring(ReadabilityDocument(tree, min_text_length=25).summary()))
+
+
+@functools.cache
+def _stop_words() -> frozenset[str]:
+    """Every stop word of every language jusText knows: it runs before the language is known."""
+    return frozenset(w for lang in justext.get_stoplists() for w in justext.get_stoplist(lang))
+
+
+def _justext_text(html: str) -> str:
+    """The paragraphs jusText does not class as boilerplate (its defaults, as trafilatura calls it),
+    one per paragraph."""
+    tree = load_html(html)
+    if tree is None:
+        return ""
+    # jusText would read a script's JSON-LD as a paragraph of text
+    lxml.etree.strip_elements(tree, "script", "style", "noscript", "template", with_tail=False)
+    paragraphs = ParagraphMaker.make_paragraphs(tree)
+    classify_paragraphs(paragraphs, _stop_words(), 50, 150, 0.1, 0.2, 0.25, True)
+    revise_paragraph_classification(paragraphs, 150)
+    return "\n\n".join(t for t in (" ".join(p.text.split()) for p in paragraphs if not p.is_boilerplate) if t)
+
+
+def _voter(make, *args) -> str:
+    """One voter's text; a failing extractor costs the page only that vote."""
+    try:
+        return make(*args)
+    except Exception:   # readability and jusText raise many types on odd trees
+        return ""
+
+
 def _rendering(tree) -> str:
     """All visible text of the page (on a copy of `tree`: the extraction prunes it); "" when the
     renderer fails, which costs the page only the comparison, not its extraction."""
@@ -96,8 +140,9 @@ def extract_html(a: Article, rendered_ratio: float = 0.0, fix_mojibake: bool = T
     `rendered_ratio` > 0: also render all of the page's visible text, and keep it in a.rendered
     when it has at least this many times the extracted text's words (the extractor may have
     taken a box of the page for its article; the cleaner then compares, see `Cleaner.apply_many`).
-    `vote`: keep two other views of the page for the cleaner to vote with: the full rendering
-    (a.rendered, always) and trafilatura's favor_recall text (a.recalled).
+    `vote`: keep other views of the page for the cleaner to vote with: the full rendering
+    (a.rendered, always) and the texts of three other extractors (a.voters: trafilatura's
+    favor_recall, readability, jusText).
     `fix_mojibake`: first repair a page whose UTF-8 was read as Latin-1 (the normaliser cannot do
     it afterwards: the extractor drops the C1 controls that half of those characters became)."""
     if a.html is None:
@@ -140,8 +185,9 @@ def extract_html(a: Article, rendered_ratio: float = 0.0, fix_mojibake: bool = T
     a.text = text
     if rendered and visible is not None and (vote or visible >= rendered_ratio * n):
         a.rendered = rendered
-    if vote and _WORD.search(recalled):
-        a.recalled = recalled
+    if vote:
+        a.voters = [t for t in (recalled, _voter(_readability_text, html), _voter(_justext_text, html))
+                    if _WORD.search(t)]
     # The extractor already dropped the page furniture; the cleaner then applies only the site
     # template layer (see BoilerplateConfig.extracted_single_page_rules).
     a.extracted = True

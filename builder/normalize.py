@@ -189,8 +189,8 @@ def normalize_article(a: Article, cfg: NormalizeConfig) -> None:
     a.text = normalize_text(a.text, cfg)
     if a.rendered:
         a.rendered = normalize_text(a.rendered, cfg)
-    if a.recalled:
-        a.recalled = normalize_text(a.recalled, cfg)
+    if a.voters:
+        a.voters = [normalize_text(t, cfg) for t in a.voters]
     if a.title:
         a.title = normalize_text(a.title, cfg).replace("\n", " ")
 

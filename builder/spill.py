@@ -15,7 +15,8 @@ from builder.article import Article
 
 _REMOVED = pa.list_(pa.struct([pa.field("line", pa.string()), pa.field("rule", pa.string())]))
 _TYPES = {"str": pa.string(), "str | None": pa.string(), "float | None": pa.float64(),
-          "bool": pa.bool_(), "list[tuple[str, str]]": _REMOVED, "list[int] | None": pa.list_(pa.uint64())}
+          "bool": pa.bool_(), "list[tuple[str, str]]": _REMOVED, "list[int] | None": pa.list_(pa.uint64()),
+          "list[str] | None": pa.list_(pa.string())}
 FIELDS = [f.name for f in dataclasses.fields(Article)]
 SCHEMA = pa.schema([pa.field(f.name, _TYPES[f.type]) for f in dataclasses.fields(Article)])
 _OPTIONS = pa.ipc.IpcWriteOptions(compression="lz4")

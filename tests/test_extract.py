@@ -165,14 +165,24 @@ def test_the_full_rendering_is_kept_only_when_the_extraction_looks_short():
     assert c.rendered is None
 
 
-def test_a_vote_keeps_the_rendering_and_the_recall_oriented_text_of_every_page():
+def test_a_vote_keeps_the_rendering_and_three_other_extractors_texts_of_every_page():
     a = _page()
     extract_html(a, vote=True)          # even with the rendering's own comparison off
     assert a.rendered is not None and "All rights reserved" in a.rendered
-    assert a.recalled is not None and "The last keeper of the northern lighthouse" in a.recalled
+    assert a.voters is not None and len(a.voters) == 3
+    assert all("The last keeper of the northern lighthouse" in t for t in a.voters)
     b = _page()
     extract_html(b, rendered_ratio=100.0)
-    assert b.rendered is None and b.recalled is None and b.text == a.text
+    assert b.rendered is None and b.voters is None and b.text == a.text
+
+
+def test_a_failing_voter_costs_the_page_only_its_vote(monkeypatch):
+    def fail(*_args, **_kw):
+        raise ValueError("odd tree")
+    monkeypatch.setattr("builder.extract.ReadabilityDocument", fail)
+    a = _page()
+    extract_html(a, vote=True)
+    assert a.alive and len(a.voters) == 2
 
 
 def test_a_failing_renderer_costs_the_page_only_its_rendering(monkeypatch):
@@ -239,14 +249,14 @@ _NEXT = [
 
 
 def test_an_extraction_that_took_the_next_story_too_is_outvoted():
-    # The extractor ran on into the next story of the page; the cleaned rendering and the
-    # recall-oriented text agree on the article without it.
+    # The extractor ran on into the next story of the page; the cleaned rendering and another
+    # extractor agree on the article without it.
     story = "\n\n".join(_STORY)
     views = dict(text="\n\n".join(_STORY + _NEXT), site="ledger.example", title="New crane lifts its first boat",
-                 extracted=True, rendered=normalize_text(_rendering()), recalled=story)
+                 extracted=True, rendered=normalize_text(_rendering()), voters=[story])
     a = Article(id="v", **views)
     clean_corpus([a], BoilerplateConfig(sites_dir=""))
-    assert a.rendered is None and a.recalled is None and not a.extracted
+    assert a.rendered is None and a.voters is None and not a.extracted
     assert all(p in a.text for p in _STORY) and not any(p in a.text for p in _NEXT)
     off = Article(id="o", **views)
     clean_corpus([off], BoilerplateConfig(sites_dir="", html_vote=False))
@@ -255,9 +265,9 @@ def test_an_extraction_that_took_the_next_story_too_is_outvoted():
 
 def test_an_extraction_that_one_other_view_backs_stays():
     story = "\n\n".join(_STORY)
-    # the recall-oriented text took the next story along; the rendering backs the extraction
+    # two other extractors took the next story along; the rendering and a third back the extraction
     a = Article(id="w", text=story, site="ledger.example", title="New crane lifts its first boat", extracted=True,
-                rendered=normalize_text(_rendering()), recalled="\n\n".join(_STORY + _NEXT))
+                rendered=normalize_text(_rendering()), voters=["\n\n".join(_STORY + _NEXT)] * 2 + [story])
     clean_corpus([a], BoilerplateConfig(sites_dir=""))
     assert a.extracted and a.text == story
 

@@ -15,7 +15,7 @@ _score = st.none() | st.floats(allow_nan=False)
 
 articles = st.builds(
     Article, id=_text, text=_text, site=_maybe, url=_maybe, title=_maybe, published_at=_maybe,
-    fetched_at=_maybe, lang_hint=_maybe, html=_maybe, extracted=st.booleans(), rendered=_maybe, recalled=_maybe,
+    fetched_at=_maybe, lang_hint=_maybe, html=_maybe, extracted=st.booleans(), rendered=_maybe, voters=st.none() | st.lists(_text, max_size=3),
     origin=_text,
     dateline=_maybe, source=_maybe, lang=_maybe, lang_score=_score,
     status=st.sampled_from(["kept", "dropped", "quarantined"]), reason=_maybe,
@@ -28,7 +28,7 @@ def full_article() -> Article:
     return Article(
         id="doc-1", text="Zeile eins\n\nZeile zwei – ünïcode ✓", site="example.org", url="https://example.org/1",
         title="Titel", published_at="2024-05-01", fetched_at="2024-05-02T10:00:00Z", lang_hint="de",
-        html="<p>x</p>", extracted=True, rendered="Menü\n\nZeile eins", recalled="Zeile eins\n\nZeile zwei",
+        html="<p>x</p>", extracted=True, rendered="Menü\n\nZeile eins", voters=["Zeile eins\n\nZeile zwei", "Zeile zwei"],
         origin="in.jsonl:3", dateline="BERLIN", source="dpa", lang="de",
         lang_score=0.987654321, status="dropped", reason="too_short",
         removed=[("Newsletter abonnieren", "rule:cta"), ("", "template:00ff")], content_hash="abc",

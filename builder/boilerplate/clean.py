@@ -62,20 +62,25 @@ class Cleaner:
         `keep_removed`: which articles get their removed lines in `a.removed` (None: all); the
         others get an empty list (a build reads them only to explain a document)."""
         work = []       # (article, template, lines, how the single-page layer sees it: FULL, HITS or None)
-        views = []      # (article, its page's full rendering, its recall-oriented text: articles of their own or None)
+        views = []      # (article, its page's full rendering or None, its other extractors' texts): articles of their own
         for a, template in zip(articles, templates, strict=True):
-            rendered, recalled, a.rendered, a.recalled = a.rendered, a.recalled, None, None
+            rendered, voters, a.rendered, a.voters = a.rendered, a.voters or [], None, None
             if not a.alive:
                 continue
             work.append((a, template, a.text.split("\n"), self._layer(a)))
-            if self.cfg.single_page_rules and (self.cfg.rendered_ratio > 0 or self.cfg.html_vote) and \
-                    (rendered is not None or recalled is not None):
+            if not self.cfg.single_page_rules:
+                continue
+            if not self.cfg.html_vote:
+                voters = []
+            if self.cfg.rendered_ratio <= 0 and not voters:
+                rendered = None
+            if rendered is not None or voters:
                 # cleaned as text scrapes, with the site's template: it was learned from the site's
                 # extractions, and what recurs there recurs in every view of its pages
-                r, c = (None if t is None else Article(a.id, t, site=a.site, url=a.url, title=a.title)
-                        for t in (rendered, recalled))
-                work.extend((v, template, v.text.split("\n"), _FULL) for v in (r, c) if v is not None)
-                views.append((a, r, c))
+                r = None if rendered is None else Article(a.id, rendered, site=a.site, url=a.url, title=a.title)
+                others = [Article(a.id, t, site=a.site, url=a.url, title=a.title) for t in voters]
+                work.extend((v, template, v.text.split("\n"), _FULL) for v in [r, *others] if v is not None)
+                views.append((a, r, others))
         batch = batch_features([lines for _, _, lines, layer in work if layer], self.rules, self.params)
         spans = iter(pairwise(batch.starts.tolist()))
         pages = []      # (article, lines, layer, earlier verdicts, words, title, keys)
@@ -103,14 +108,15 @@ class Cleaner:
         for a, lines, layer, pre, counts, title, keys in pages:
             verdict, main_start = next(verdicts) if layer else (pre, 0)
             _finish(a, lines, counts, verdict, main_start, title, keys, keep_removed is None or keep_removed(a))
-        for a, r, c in views:
+        for a, r, others in views:
             # An extractor that took a teaser box or a caption for the article kept a fraction of
             # what the text cleaner finds on the whole page: the page's text is the cleaned rendering.
             if r is not None and self.cfg.rendered_ratio > 0 and \
                     len(words(r.text)) >= self.cfg.rendered_ratio * len(words(a.text)):
                 _take(a, r)
-            if self.cfg.html_vote and r is not None and c is not None:
-                _take(a, _medoid([a, r, c]))
+            voting = [a, *([r] if r is not None else []), *others]
+            if len(voting) >= 3:
+                _take(a, _medoid(voting))
 
 
 def _take(a: Article, view: Article) -> None:
