@@ -18,6 +18,11 @@ QUARANTINED = "quarantined"
 STATUSES = (KEPT, DROPPED, QUARANTINED)
 
 
+# The extractors whose texts of an HTML page vote with its extraction and its full rendering, in
+# the order of `Article.voters`.
+VOTERS = ("favor_recall", "readability", "jusText")
+
+
 @dataclass
 class Article:
     id: str
@@ -32,7 +37,9 @@ class Article:
     extracted: bool = False             # text came from HTML extraction (page furniture already gone)
     rendered: str | None = None         # HTML input: all of the page's visible text, when the extraction
                                         # looks short next to it (or to vote with); the cleaner compares and clears it
-    voters: list[str] | None = None     # HTML input: other extractors' texts of the page, to vote with; cleared likewise
+    voters: list[str] | None = None     # HTML input: other extractors' texts of the page (`VOTERS`, "" for none), to
+                                        # vote with; cleared likewise
+    view: str | None = None             # HTML input: the view whose cleaned text the page kept, when not its extraction
     origin: str = ""                    # where it came from: "path" or "path:line" / "path#record"
     # set by the steps
     dateline: str | None = None

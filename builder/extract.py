@@ -185,9 +185,9 @@ def extract_html(a: Article, rendered_ratio: float = 0.0, fix_mojibake: bool = T
     a.text = text
     if rendered and visible is not None and (vote or visible >= rendered_ratio * n):
         a.rendered = rendered
-    if vote:
-        a.voters = [t for t in (recalled, _voter(_readability_text, html), _voter(_justext_text, html))
-                    if _WORD.search(t)]
+    if vote:     # in the order of VOTERS
+        a.voters = [t if _WORD.search(t) else "" for t in
+                    (recalled, _voter(_readability_text, html), _voter(_justext_text, html))]
     # The extractor already dropped the page furniture; the cleaner then applies only the site
     # template layer (see BoilerplateConfig.extracted_single_page_rules).
     a.extracted = True

@@ -190,7 +190,7 @@ def normalize_article(a: Article, cfg: NormalizeConfig) -> None:
     if a.rendered:
         a.rendered = normalize_text(a.rendered, cfg)
     if a.voters:
-        a.voters = [normalize_text(t, cfg) for t in a.voters]
+        a.voters = [normalize_text(t, cfg) if t else t for t in a.voters]
     if a.title:
         a.title = normalize_text(a.title, cfg).replace("\n", " ")
 

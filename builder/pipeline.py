@@ -298,6 +298,8 @@ def explain_lines(articles: list[Article], doc_id: str) -> list[str]:
         out.append(f"  dateline  {a.dateline!r} source {a.source!r}")
     if a.title:
         out.append(f"  title     {a.title!r}")
+    if a.view:
+        out.append(f"  text      from the page's {a.view} view, not its extraction (the removed lines are that view's)")
     out += [f"  - [{rule}] {line}" for line, rule in a.removed]
     return out
 

@@ -9,6 +9,7 @@ from builder.config import BoilerplateConfig
 from builder import extract
 from builder.extract import extract_html
 from builder.normalize import normalize_text
+from builder.pipeline import explain_lines
 
 FIX = Path(__file__).parent / "fixtures" / "boilerplate"
 EXTRACT = Path(__file__).parent / "fixtures" / "extract"
@@ -182,7 +183,7 @@ def test_a_failing_voter_costs_the_page_only_its_vote(monkeypatch):
     monkeypatch.setattr("builder.extract.ReadabilityDocument", fail)
     a = _page()
     extract_html(a, vote=True)
-    assert a.alive and len(a.voters) == 2
+    assert a.alive and a.voters[1] == "" and a.voters[0] and a.voters[2]
 
 
 def test_a_failing_renderer_costs_the_page_only_its_rendering(monkeypatch):
@@ -256,7 +257,8 @@ def test_an_extraction_that_took_the_next_story_too_is_outvoted():
                  extracted=True, rendered=normalize_text(_rendering()), voters=[story])
     a = Article(id="v", **views)
     clean_corpus([a], BoilerplateConfig(sites_dir=""))
-    assert a.rendered is None and a.voters is None and not a.extracted
+    assert a.rendered is None and a.voters is None and not a.extracted and a.view in ("rendering", "favor_recall")
+    assert f"from the page's {a.view} view, not its extraction" in "\n".join(explain_lines([a], "v"))
     assert all(p in a.text for p in _STORY) and not any(p in a.text for p in _NEXT)
     off = Article(id="o", **views)
     clean_corpus([off], BoilerplateConfig(sites_dir="", html_vote=False))
@@ -269,7 +271,7 @@ def test_an_extraction_that_one_other_view_backs_stays():
     a = Article(id="w", text=story, site="ledger.example", title="New crane lifts its first boat", extracted=True,
                 rendered=normalize_text(_rendering()), voters=["\n\n".join(_STORY + _NEXT)] * 2 + [story])
     clean_corpus([a], BoilerplateConfig(sites_dir=""))
-    assert a.extracted and a.text == story
+    assert a.extracted and a.text == story and a.view is None
 
 
 def test_a_page_whose_utf8_was_read_as_latin1_comes_out_right():

@@ -15,8 +15,8 @@ _score = st.none() | st.floats(allow_nan=False)
 
 articles = st.builds(
     Article, id=_text, text=_text, site=_maybe, url=_maybe, title=_maybe, published_at=_maybe,
-    fetched_at=_maybe, lang_hint=_maybe, html=_maybe, extracted=st.booleans(), rendered=_maybe, voters=st.none() | st.lists(_text, max_size=3),
-    origin=_text,
+    fetched_at=_maybe, lang_hint=_maybe, html=_maybe, extracted=st.booleans(), rendered=_maybe,
+    voters=st.none() | st.lists(_text, max_size=3), view=_maybe, origin=_text,
     dateline=_maybe, source=_maybe, lang=_maybe, lang_score=_score,
     status=st.sampled_from(["kept", "dropped", "quarantined"]), reason=_maybe,
     removed=st.lists(st.tuples(_text, _text), max_size=3), content_hash=_maybe, cluster_id=_maybe,
@@ -28,8 +28,9 @@ def full_article() -> Article:
     return Article(
         id="doc-1", text="Zeile eins\n\nZeile zwei – ünïcode ✓", site="example.org", url="https://example.org/1",
         title="Titel", published_at="2024-05-01", fetched_at="2024-05-02T10:00:00Z", lang_hint="de",
-        html="<p>x</p>", extracted=True, rendered="Menü\n\nZeile eins", voters=["Zeile eins\n\nZeile zwei", "Zeile zwei"],
-        origin="in.jsonl:3", dateline="BERLIN", source="dpa", lang="de",
+        html="<p>x</p>", extracted=True, rendered="Menü\n\nZeile eins",
+        voters=["Zeile eins\n\nZeile zwei", "", "Zeile zwei"], view="readability", origin="in.jsonl:3",
+        dateline="BERLIN", source="dpa", lang="de",
         lang_score=0.987654321, status="dropped", reason="too_short",
         removed=[("Newsletter abonnieren", "rule:cta"), ("", "template:00ff")], content_hash="abc",
         cluster_id="doc-0", duplicate_of="doc-0", similarity=0.91, line_hashes=[0, 2**64 - 1, 12345])

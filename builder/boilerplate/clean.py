@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from itertools import pairwise
 
-from builder.article import Article, unescape_title
+from builder.article import VOTERS, Article, unescape_title
 from builder.boilerplate.columns import column, unspaced_words, words
 from builder.boilerplate.lines import Params, batch_features, classify_many
 from builder.boilerplate.profiles import SiteProfile, load_profiles
@@ -77,8 +77,10 @@ class Cleaner:
             if rendered is not None or voters:
                 # cleaned as text scrapes, with the site's template: it was learned from the site's
                 # extractions, and what recurs there recurs in every view of its pages
-                r = None if rendered is None else Article(a.id, rendered, site=a.site, url=a.url, title=a.title)
-                others = [Article(a.id, t, site=a.site, url=a.url, title=a.title) for t in voters]
+                r = None if rendered is None else Article(a.id, rendered, site=a.site, url=a.url, title=a.title,
+                                                          view="rendering")
+                others = [Article(a.id, t, site=a.site, url=a.url, title=a.title, view=name)
+                          for name, t in zip(VOTERS, voters) if t]
                 work.extend((v, template, v.text.split("\n"), _FULL) for v in [r, *others] if v is not None)
                 views.append((a, r, others))
         batch = batch_features([lines for _, _, lines, layer in work if layer], self.rules, self.params)
@@ -122,7 +124,7 @@ class Cleaner:
 def _take(a: Article, view: Article) -> None:
     """Give `a` the cleaned text (title, removed lines) of another view of its page."""
     if view is not a:
-        a.text, a.title, a.removed, a.extracted = view.text, view.title, view.removed, False
+        a.text, a.title, a.removed, a.extracted, a.view = view.text, view.title, view.removed, False, view.view
 
 
 def _medoid(views: list[Article]) -> Article:
