@@ -42,7 +42,8 @@ from builder.publish.pii import redact
 from builder.publish.versions import check_unpublished, locate_previous
 from builder.spill import Spill
 
-_BATCH = 64      # articles per engine task in pass 2, cleaned together (larger: less time, more memory; README)
+_BATCH = 64      # pages per engine task in pass 2, cleaned together, an HTML page's other views included
+                 # (larger: less time, more memory; README)
 _WINDOW = 1024   # documents per engine call and per spill batch: what a pass holds in memory
 
 Explain = bool | frozenset[str]   # keep the removed lines of every article (True) or of these ids
@@ -109,12 +110,13 @@ def _clean_batch(batch: list[Article]) -> list[Article]:
 
 
 def _batches(articles: list[Article], size: int):
-    """(positions, articles) per batch of alive articles, in order; sites mixed (line features are
-    computed for a whole batch at once, and most sites have a page or two)."""
+    """(positions, articles) per batch of alive articles of about `size` pages, in order; sites
+    mixed (line features are computed for a whole batch at once, and most sites have a page or two)."""
     alive = [i for i, a in enumerate(articles) if a.alive]
-    for start in range(0, len(alive), size):
-        chunk = alive[start:start + size]
-        yield chunk, [articles[i] for i in chunk]
+    start = 0
+    for batch in boilerplate.batched_by_pages([articles[i] for i in alive], size):
+        yield alive[start:start + len(batch)], batch
+        start += len(batch)
 
 
 class _Cleaning:

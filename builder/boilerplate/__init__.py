@@ -8,7 +8,7 @@ Streaming:      cleaner = Cleaner(cfg); learner = cleaner.learner()
                 (line features are computed for a whole batch at once: batches of ~100 pages,
                 sites mixed, cost far less per page than one `cleaner.apply(a, template)` each)
 """
-from builder.boilerplate.clean import Cleaner, clean_corpus, learn_templates
+from builder.boilerplate.clean import Cleaner, batched_by_pages, clean_corpus, learn_templates
 from builder.boilerplate.templates import SiteTemplate, TemplateLearner
 
-__all__ = ["Cleaner", "SiteTemplate", "TemplateLearner", "clean_corpus", "learn_templates"]
+__all__ = ["Cleaner", "SiteTemplate", "TemplateLearner", "batched_by_pages", "clean_corpus", "learn_templates"]

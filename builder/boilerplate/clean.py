@@ -22,8 +22,8 @@ from builder.config import BoilerplateConfig
 
 _OWN_LINE_WORDS = 15   # a non-template line this long is the page's own text, never footer
 _FULL, _HITS = 1, 2   # how the single-page layer sees a page (`Cleaner._layer`)
-_BATCH = 128           # pages cleaned together: one pass over all their lines (larger batches compile the rule
-                       # screens less often but hold more memory: README, "Known limits")
+_BATCH = 128           # pages cleaned together, an HTML page's other views included: one pass over all their lines
+                       # (larger batches compile the rule screens less often but hold more memory: README, "Known limits")
 
 
 @dataclass
@@ -50,6 +50,19 @@ class Cleaner:
             return _FULL
         return _HITS if self.cfg.extracted_rule_hits else None
 
+    def _views(self, a: Article, rendered: str | None, voters: list[str]) -> tuple[Article | None, list[Article]]:
+        """The other views of an HTML page the config has a use for, as articles of their own: its
+        full rendering (for `rendered_ratio` or the vote) and its other extractors' texts (the vote)."""
+        if not self.cfg.single_page_rules:
+            return None, []
+        voters = voters if self.cfg.html_vote else []
+        if rendered is None or (self.cfg.rendered_ratio <= 0 and not voters):
+            r = None
+        else:
+            r = Article(a.id, rendered, site=a.site, url=a.url, title=a.title, view="rendering")
+        return r, [Article(a.id, t, site=a.site, url=a.url, title=a.title, view=name)
+                   for name, t in zip(VOTERS, voters) if t]
+
     def apply(self, a: Article, template: SiteTemplate | None = None) -> None:
         """Clean one alive article in place (text, title, removed)."""
         self.apply_many([a], [template])
@@ -68,19 +81,10 @@ class Cleaner:
             if not a.alive:
                 continue
             work.append((a, template, a.text.split("\n"), self._layer(a)))
-            if not self.cfg.single_page_rules:
-                continue
-            if not self.cfg.html_vote:
-                voters = []
-            if self.cfg.rendered_ratio <= 0 and not voters:
-                rendered = None
-            if rendered is not None or voters:
+            r, others = self._views(a, rendered, voters)
+            if r is not None or others:
                 # cleaned as text scrapes, with the site's template: it was learned from the site's
                 # extractions, and what recurs there recurs in every view of its pages
-                r = None if rendered is None else Article(a.id, rendered, site=a.site, url=a.url, title=a.title,
-                                                          view="rendering")
-                others = [Article(a.id, t, site=a.site, url=a.url, title=a.title, view=name)
-                          for name, t in zip(VOTERS, voters) if t]
                 work.extend((v, template, v.text.split("\n"), _FULL) for v in [r, *others] if v is not None)
                 views.append((a, r, others))
         batch = batch_features([lines for _, _, lines, layer in work if layer], self.rules, self.params)
@@ -284,6 +288,27 @@ def _drop_title_lines(lines: list[str], verdict: list[str | None], title: str, m
                 verdict[i] = "title"
 
 
+def pages(a: Article) -> int:
+    """How many pages cleaning `a` is: itself and each other view of it (HTML input)."""
+    return 1 + (a.rendered is not None) + sum(1 for t in a.voters or () if t)
+
+
+def batched_by_pages(articles: list[Article], size: int) -> list[list[Article]]:
+    """Consecutive runs of `articles` of about `size` pages each (`pages`), one article at least:
+    a batch's line columns grow with its pages, and an HTML page brings four more views."""
+    out: list[list[Article]] = []
+    run, n = [], 0
+    for a in articles:
+        if run and n + pages(a) > size:
+            out.append(run)
+            run, n = [], 0
+        run.append(a)
+        n += pages(a)
+    if run:
+        out.append(run)
+    return out
+
+
 def learn_templates(articles: list[Article], cleaner: Cleaner) -> dict[str, SiteTemplate]:
     """Templates of every site with enough pages (sites with fewer are not even hashed)."""
     learner = cleaner.learner()
@@ -301,7 +326,6 @@ def clean_corpus(articles: list[Article], cfg: BoilerplateConfig,
     cleaner = Cleaner(cfg)
     alive = [a for a in articles if a.alive]
     templates = learn_templates(alive, cleaner) if cfg.learn_templates else {}
-    for start in range(0, len(alive), _BATCH):
-        batch = alive[start:start + _BATCH]
+    for batch in batched_by_pages(alive, _BATCH):
         cleaner.apply_many(batch, [templates.get(a.site or "") for a in batch], keep_removed)
     return {site: t.to_dict() for site, t in templates.items() if t.lines}
