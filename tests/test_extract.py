@@ -286,3 +286,12 @@ def test_a_page_whose_utf8_was_read_as_latin1_comes_out_right():
     off = Article(id="m", html=html.encode("utf-8").decode("latin-1"))
     extract_html(off, fix_mojibake=False)
     assert "â" in off.text
+
+
+def test_a_batch_counts_an_html_page_with_its_other_views():
+    from builder.boilerplate import batched_by_pages
+    plain = [Article(id=f"t{i}", text="x") for i in range(5)]
+    html = [Article(id=f"h{i}", text="x", rendered="y", voters=["a", "", "b"]) for i in range(3)]   # 4 pages each
+    batches = batched_by_pages(plain + html, 8)
+    assert [[a.id for a in b] for b in batches] == [["t0", "t1", "t2", "t3", "t4"], ["h0", "h1"], ["h2"]]
+    assert batched_by_pages(html, 2) == [[a] for a in html]     # one article at least, however many views
