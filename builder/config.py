@@ -61,7 +61,8 @@ class BoilerplateConfig:
                                        # its cleaned extraction, the extractor missed the article and the rendering wins (0 = off)
     html_vote: bool = True             # HTML: also clean the page's full rendering and three other extractors' texts (trafilatura
                                        # favor_recall, readability, jusText) as text scrapes, and keep whichever of the five cleaned
-                                       # texts agrees most with the others (clean-dev F1 0.9539 -> 0.9601 for ~2.5x the HTML time: 10-12 docs/s a core, not 27)
+                                       # texts agrees most with the others (clean-dev F1 0.9539 -> 0.9601 for ~2.5x the HTML
+                                       # time: 10-12 docs/s a core, not 27)
 
 
 @dataclass

@@ -43,7 +43,8 @@ _OPTIONS = dict(include_comments=False, include_tables=True, include_links=False
 # them. It runs where it can find much more: when the page's visible text has `_ROOM` times the
 # extraction's words (measured on clean-dev: 281 of 1,020 pages, replacing 12 texts, F1 +0.0009 over
 # running it on extractions shorter than 700 words, which cost about as much and replaced 8; on
-# every page it replaced 13 for 3.3x the time). Without a rendering, short extractions get it.
+# every page it replaced 13 for 3.3x the time). Without a rendering, short extractions get it. With
+# the vote (`extract_html`'s `vote`) the fast variant of the pass runs on every page and serves here too.
 _ROOM = 2.0            # visible words per extracted word that call for a favor_recall pass ...
 _SHORT_WORDS = 700     # ... or, when the page was not rendered, extractions shorter than this ...
 _RECALL_GAIN = 1.5     # ... whose text replaces the default one when it has this many times its words

@@ -58,7 +58,7 @@ def _prepare(item: tuple[Article, bool], cfg: Config) -> Article:
     bp = cfg.boilerplate
     if a.alive and a.html is not None:
         from builder.extract import extract_html   # trafilatura: ~0.2 s to import, for HTML only
-        # the page's other views (full rendering, recall-oriented text) are of use only to the single-page rules, which clean them
+        # the page's other views (full rendering, other extractors' texts) are of use only to the single-page rules, which clean them
         cleans = bp.enabled and bp.single_page_rules
         extract_html(a, bp.rendered_ratio if cleans else 0.0, cfg.normalize.fix_mojibake, cleans and bp.html_vote)
     if a.alive:
