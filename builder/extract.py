@@ -24,6 +24,7 @@ import lxml.etree
 import lxml.html
 import trafilatura
 from justext.core import ParagraphMaker, classify_paragraphs, revise_paragraph_classification
+from justext.paragraph import Paragraph
 from trafilatura.readability_lxml import Document as ReadabilityDocument
 from trafilatura.utils import load_html
 
@@ -101,12 +102,80 @@ def _stop_words() -> frozenset[str]:
     return frozenset(w for lang in justext.get_stoplists() for w in justext.get_stoplist(lang))
 
 
+class _Paragraph(Paragraph):
+    """jusText's paragraph, made for its classifier only: without the XPath jusText writes out
+    for every paragraph it starts (most hold no text), and with its text made once, when it is
+    complete, where jusText joins and re-spaces its parts again on each of the five or more reads
+    its classifier makes. (A test holds these to jusText's own.)"""
+
+    def __init__(self, path):
+        self.dom_path = path.dom
+        self.xpath = None
+        self.text_nodes = []
+        self.chars_count_in_links = 0
+        self.tags_count = 0
+        self.class_type = ""
+
+    @functools.cached_property
+    def text(self) -> str:
+        return Paragraph.text.fget(self)
+
+
+class _ParagraphMaker(ParagraphMaker):
+    def _start_new_pragraph(self) -> None:     # (jusText's spelling)
+        p = self.paragraph
+        # jusText's test, `if p and p.contains_text()`, reads the text (`Paragraph.__len__`):
+        # the paragraph is complete by now, so its text is made here once
+        if p is not None and p.text_nodes and p.text:
+            self.paragraphs.append(p)
+        self.paragraph = _Paragraph(self.path)
+
+
+def _paragraphs(root) -> list[Paragraph]:
+    """`ParagraphMaker.make_paragraphs(root)`, from a walk of the tree that sends the maker the
+    events lxml's `saxify` would, in its order, without the attributes and qualified names saxify
+    builds for every element, which the maker never reads (14 of jusText's 23 ms a page went to
+    making paragraphs)."""
+    maker = _ParagraphMaker()
+    outside = lxml.etree.ProcessingInstruction     # beside the root, only their tails are text
+
+    def siblings(step):
+        node = step(root)
+        while node is not None and node.tag is outside:
+            yield node
+            node = step(node)
+
+    stack: list = [(node, False) for node in siblings(lambda e: e.getnext())][::-1]
+    stack.append((root, False))
+    stack.extend((node, False) for node in siblings(lambda e: e.getprevious()))
+    while stack:
+        node, closing = stack.pop()
+        tag = node.tag
+        if closing:
+            maker.endElementNS((None, tag.rpartition("}")[2]), None)
+        elif tag is lxml.etree.Comment or tag is outside:
+            pass
+        elif not isinstance(tag, str):
+            raise TypeError(f"no SAX event for a {tag!r} node")   # as saxify fails on an entity
+        else:
+            maker.startElementNS((None, tag.rpartition("}")[2]), None, None)
+            if node.text:
+                maker.characters(node.text)
+            stack.append((node, True))
+            stack.extend((child, False) for child in reversed(node))
+            continue
+        if node.tail:
+            maker.characters(node.tail)
+    maker.endDocument()
+    return maker.paragraphs
+
+
 def _justext_text(tree) -> str:
     """The paragraphs jusText does not class as boilerplate in `tree` (which loses its scripts),
     with its defaults as trafilatura calls it, one per paragraph."""
     # jusText would read a script's JSON-LD as a paragraph of text
     lxml.etree.strip_elements(tree, "script", "style", "noscript", "template", with_tail=False)
-    paragraphs = ParagraphMaker.make_paragraphs(tree)
+    paragraphs = _paragraphs(tree)
     classify_paragraphs(paragraphs, _stop_words(), 50, 150, 0.1, 0.2, 0.25, True)
     revise_paragraph_classification(paragraphs, 150)
     return "\n\n".join(t for t in (" ".join(p.text.split()) for p in paragraphs if not p.is_boilerplate) if t)

@@ -10,6 +10,7 @@ from builder import extract
 from builder.extract import extract_html
 from builder.normalize import normalize_text
 from builder.pipeline import explain_lines
+from justext.core import ParagraphMaker, classify_paragraphs, revise_paragraph_classification
 
 FIX = Path(__file__).parent / "fixtures" / "boilerplate"
 EXTRACT = Path(__file__).parent / "fixtures" / "extract"
@@ -295,3 +296,24 @@ def test_a_batch_counts_an_html_page_with_its_other_views():
     batches = batched_by_pages(plain + html, 8)
     assert [[a.id for a in b] for b in batches] == [["t0", "t1", "t2", "t3", "t4"], ["h0", "h1"], ["h2"]]
     assert batched_by_pages(html, 2) == [[a] for a in html]     # one article at least, however many views
+
+
+def _jus_paragraphs(make, html: str) -> list[tuple]:
+    import lxml.etree
+    from trafilatura.utils import load_html
+    tree = load_html(html)
+    lxml.etree.strip_elements(tree, "script", "style", "noscript", "template", with_tail=False)
+    paragraphs = make(tree)
+    classify_paragraphs(paragraphs, extract._stop_words(), 50, 150, 0.1, 0.2, 0.25, True)
+    revise_paragraph_classification(paragraphs, 150)
+    return [(p.text, p.dom_path, p.tags_count, p.chars_count_in_links, p.cf_class, p.class_type) for p in paragraphs]
+
+
+def test_the_jusText_voter_makes_the_paragraphs_jusText_makes():
+    pages = [p.read_text(encoding="utf-8") for p in sorted([*FIX.glob("*.html"), *EXTRACT.glob("*.html")])]
+    pages.append("<?xml-stylesheet href='a'?><html><body><p>One <a href='x'>link</a> and<br><br>two<!-- c -->"
+                 " parts</p>tail <select><option>A</option></select><h2>Head</h2><div>x<br>y</div></body></html>")
+    for html in pages:
+        assert _jus_paragraphs(extract._paragraphs, html) == _jus_paragraphs(ParagraphMaker.make_paragraphs, html)
+    assert any(row[5] == "good" for row in _jus_paragraphs(extract._paragraphs, pages[0]))
+
