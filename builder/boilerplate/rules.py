@@ -379,8 +379,8 @@ def _screen(rules: dict, compiled: list[_Rule], where: str, words: dict[str, lis
                 else:
                     parts[2 * (not r.lower) + (kind != "starts")].append(f"(?:{rx})")
     # The lowercased patterns run on Python's lower() of the lines, as in `Rules.judge`, not as
-    # RE2's (?i) on the lines: that compiled and ran 15 ms slower a batch of 64 pages (half of
-    # all the screens' time) and missed "İ", which lower() makes two characters.
+    # RE2's (?i) on the lines: that compiled and ran ~15 ms slower a batch of 64 pages (of ~50 for
+    # all the screens; lowering the batch costs ~5) and missed "İ", which lower() makes two characters.
     starts = ["^(?:" + "|".join(p) + ")" if p else None for p in parts[0::2]]
     by_size = [_triggers({w: ids for w, ids in words.items() if w.count(" ") == k}, compiled)
                for k in range(max((w.count(" ") + 1 for w in words), default=0))]
