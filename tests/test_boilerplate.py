@@ -29,7 +29,7 @@ from builder.boilerplate.columns import (CLOSING_TAG, END_MARKS, ENDS, QUOTE, QU
 from builder.boilerplate.rules import load_rules
 from builder.boilerplate.stopwords import STOP_SAMPLE
 from builder.boilerplate.templates import QUOTED, line_hash, line_hashes, mask, masks, page_keys
-from builder.boilerplate.titles import _headline_like, _strip_site, find_title
+from builder.boilerplate.titles import ABBREVIATION, _headline_like, _headline_shape, _strip_site, find_title
 from builder.config import BoilerplateConfig, NormalizeConfig
 from builder.errors import BuilderError
 from builder.normalize import move_dateline, normalize_text
@@ -1693,3 +1693,17 @@ def test_compiled_casefold_is_pythons(text):
 def test_no_character_beyond_the_fold_table_changes_under_casefold():
     from builder.boilerplate.columns import _FOLDED_BELOW
     assert all(chr(c).casefold() == chr(c) for c in range(_FOLDED_BELOW, 0x110000))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="ab.U S,é_1 ", max_size=90))
+def test_a_headline_shape_reads_an_abbreviation_at_the_end_as_a_search_of_the_whole_line_does(text):
+    line = text + "."
+    full = not (line.startswith(("- ", "* ", "|")) or line.endswith((",", ";")) or not ABBREVIATION.search(line))
+    assert _headline_shape(line) == full
+
+
+def test_a_headline_may_end_in_an_abbreviation_but_not_in_a_full_stop():
+    assert _headline_shape("Talks in the U.S.") and _headline_shape("In the " + "U." * 30)
+    assert not _headline_shape("He said it is done.") and not _headline_shape("A word xab.c.")
+    assert not _headline_shape("x" * 60 + "b.c.")      # the letter before the run is still seen

@@ -52,6 +52,7 @@ _W_BYLINE = 0.5
 _PLAIN = str.maketrans("‘’‚‛“”„‟", "''''\"\"\"\"")
 BREADCRUMB = re.compile(r"(\s[/»>›|]\s).+\1")   # "Home / Section / Headline"
 ABBREVIATION = re.compile(r"\b(?:\w\.){2,}$")   # "... in the U.S." ends a headline
+_ABBREVIATION_TAIL = 40   # characters: a run of 20 "x." pairs still matches within them
 NUMBERED = re.compile(r"^\d{1,2}[.)]\s")
 
 
@@ -70,8 +71,10 @@ def _headline_like(line: str) -> bool:
 
 def _headline_shape(line: str) -> bool:
     """The cheap part of `_headline_like`: no list marker, no sentence or clause end."""
+    # ABBREVIATION is searched from near the end only (its `\b` still sees the character before):
+    # from the start, it tried every position of every long paragraph ending in a full stop
     return not (line.startswith(("- ", "* ", "|")) or line.endswith((",", ";", "。", "，", "；", "।", "۔", "။", "។")) or (
-        line.endswith(".") and not ABBREVIATION.search(line)))
+        line.endswith(".") and not ABBREVIATION.search(line, max(len(line) - _ABBREVIATION_TAIL, 0))))
 
 
 def _content(s: str) -> list[str]:
@@ -172,8 +175,11 @@ def _best_candidate(lines: list[str], idx: list[int], first_i: int, main_start: 
         if not _headline_shape(line):
             continue
         s = squashed[i]
+        # (a line without a word of the first line fails the `shared` test below; one that does
+        # not even hold one as a substring needs no word split to tell)
+        if not any(x in s for x in first_words):
+            continue
         w = WORD.findall(s)
-        # (a line without a word of the first line fails the `shared` test below)
         if len(w) < 2 or first_words.isdisjoint(w) or not 2 <= _words(line) <= _MAX_WORDS:
             continue
         content = _content(s) or w
