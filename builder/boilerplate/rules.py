@@ -58,26 +58,22 @@ class _Screen:
     firsts: tuple[pa.Array, ...]           # ... and their first words (a cheap pre-test)
     last: pa.Array                         # `last_words`
     last_limits: np.ndarray                # ... the largest word limit of their rules
-    starts: tuple[str | None, ...]         # RE2: the screenable `starts`, lowercased / case-sensitive
+    starts: tuple[str | None, ...]         # RE2: the screenable `starts`, case-insensitive / case-sensitive
     scans: tuple[str | None, ...]          # ... and the screenable `ends` and `patterns`
     python: tuple[tuple[re.Pattern, str, bool], ...]  # (pattern, "starts"/"ends"/"patterns", lowercased) RE2 cannot run
 
-    def patterns(self, cols: tuple[pa.Array, pa.Array], lines: list[str], items: np.ndarray,
-                 test: np.ndarray) -> np.ndarray:
-        """Per line where `test` holds: may one of the rules' regular expressions hit it, or its
-        text after a list marker (`items`: list items, which are judged without their
-        two-character marker)? `cols`: Python's `lower()` of the lines, on which the lowercased
-        patterns run as the rules run them, and the lines, as columns (`lines`: as Python strings)."""
+    def patterns(self, col: pa.Array, lines: list[str], items: np.ndarray, test: np.ndarray) -> np.ndarray:
+        """Per line of `col` (`lines` as Python strings) where `test` holds: may one of the rules'
+        regular expressions hit it, or its text after a list marker (`items`: list items, which
+        are judged without their two-character marker)?"""
         # A list item's `starts` are also tried after its marker, on its tail appended to the
         # column: one optional two-character prefix on every line made RE2 three times slower,
         # and a second call would compile the patterns again (Arrow compiles them per call).
         at = np.flatnonzero(items & test)
-        n = len(lines)
-        both = [pa.concat_arrays([c, pc.utf8_slice_codeunits(c.take(pa.array(at)), 2)]) if len(at) else c
-                for c in cols]
-        starts = np.logical_or.reduce([matches(c, rx) for c, rx in zip(both, self.starts)])
-        hits = starts[:n] | np.logical_or.reduce([matches(c, rx) for c, rx in zip(cols, self.scans)])
-        hits[at] |= starts[n:]
+        both = pa.concat_arrays([col, pc.utf8_slice_codeunits(col.take(pa.array(at)), 2)]) if len(at) else col
+        starts = np.logical_or.reduce([matches(both, rx) for rx in self.starts])
+        hits = starts[:len(col)] | np.logical_or.reduce([matches(col, rx) for rx in self.scans])
+        hits[at] |= starts[len(col):]
         if self.python:
             for i in np.flatnonzero(test & ~hits).tolist():
                 hits[i] = self._python_hit(lines[i][2:] if items[i] else lines[i])
@@ -378,17 +374,17 @@ def _screen(rules: dict, compiled: list[_Rule], where: str, words: dict[str, lis
                     python.append((re.compile(src), kind, r.lower))
                 else:
                     parts[2 * (not r.lower) + (kind != "starts")].append(f"(?:{rx})")
-    # The lowercased patterns run on Python's lower() of the lines, as in `Rules.judge`, not as
-    # RE2's (?i) on the lines: that compiled and ran ~15 ms slower a batch of 64 pages (of ~50 for
-    # all the screens; lowering the batch costs ~5) and missed "İ", which lower() makes two characters.
+    # Case-insensitive patterns run on Python's lower() of a line, RE2's (?i) on the line: the same
+    # but for "İ", which lower() makes two characters: such lines are always judged.
     starts = ["^(?:" + "|".join(p) + ")" if p else None for p in parts[0::2]]
+    insensitive = "(?i)" + "|".join(parts[1] + [r"\x{130}"]) if parts[0] or parts[1] else None
     by_size = [_triggers({w: ids for w, ids in words.items() if w.count(" ") == k}, compiled)
                for k in range(max((w.count(" ") + 1 for w in words), default=0))]
     firsts = [pa.array(sorted({w.split(" ")[0] for w in phrases.to_pylist()}), pa.large_string())
               for phrases, _ in by_size]
     last, last_limits = _triggers(last_words, compiled)
     return _Screen(tuple(p for p, _ in by_size), tuple(l for _, l in by_size), tuple(firsts), last, last_limits,
-                   (starts[0], starts[1]), ("|".join(parts[1]) or None, "|".join(parts[3]) or None),
+                   ("(?i)" + starts[0] if starts[0] else None, starts[1]), (insensitive, "|".join(parts[3]) or None),
                    tuple(python))
 
 
