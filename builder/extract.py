@@ -158,9 +158,9 @@ def _paragraphs(root) -> list[Paragraph]:
                 close()
             if closing == "a":
                 link = False
-            texts = (node.tail,)
+            content = node.tail
         elif tag is lxml.etree.Comment or tag is outside:
-            texts = (node.tail,)
+            content = node.tail
         elif not isinstance(tag, str):
             raise TypeError(f"no SAX event for a {tag!r} node")   # as saxify fails on an entity
         else:
@@ -179,14 +179,13 @@ def _paragraphs(root) -> list[Paragraph]:
                 tags += 1
             stack.append((node, name))
             stack.extend((child, None) for child in reversed(node))
-            texts = (node.text,)
-        for content in texts:
-            if content and not content.isspace():
-                content = normalize_whitespace(content)
-                nodes.append(content)
-                if link:
-                    links += len(content)
-                br = False
+            content = node.text
+        if content and not content.isspace():
+            content = normalize_whitespace(content)
+            nodes.append(content)
+            if link:
+                links += len(content)
+            br = False
     close()
     return paragraphs
 
