@@ -24,8 +24,8 @@ from builder.boilerplate import Cleaner, SiteTemplate, TemplateLearner, clean_co
 from builder.boilerplate import lines as L
 from builder.boilerplate import stopwords, templates
 from builder.boilerplate.columns import (CLOSING_TAG, END_MARKS, ENDS, QUOTE, QUOTE_MARKS, SPACE, SPACED, UNPUNCTUATED,
-                                         UNSPACED, WIDE, _members, casefold, column, empty, matches, scan, screen, tokens,
-                                         words)
+                                         UNSPACED, WIDE, _members, casefold, column, empty, joined, line_matches, matches,
+                                         scan, screen, tokens, words)
 from builder.boilerplate.rules import load_rules
 from builder.boilerplate.stopwords import STOP_SAMPLE
 from builder.boilerplate.templates import QUOTED, line_hash, line_hashes, mask, masks, page_keys
@@ -1607,14 +1607,29 @@ def test_screens_match_wherever_the_python_pattern_does(line):
     patterns = [r"(\d+|one) (comments?|replies)\b", r"[A-ZÀ-Ö][\w.\-]+( [A-Z][\w.\-]+){0,3} (is an?)",
                 r"\W{0,3}\)?$", r"\bab\b", r"\Bb\B", r"(?:©|\(c\) ?\d{4})", r"[\w]+ [\d]+$", r"\S+\s+\S",
                 r"^a|b$", r"[\s\S]c", r"\D+ uv$"]
-    col = pa.array([line])
+    text, starts = joined([line])
     for pat in patterns:
         rx = screen(pat)
         assert rx is not None, pat
         if re.search(pat, line):
-            assert pc.match_substring_regex(col, rx).to_pylist() == [True], (pat, line)
+            assert line_matches(text, starts, rx).tolist() == [True], (pat, line)
     assert screen(r"(?<=a)b") is None and screen(r"(a)\1") is None and screen("(?i)a") is None
     assert screen(r"[^\w]") is None and screen(r"[^\d\s]+ x") is None and screen("a{,3}") is None
+    assert screen(r"a\Cb") is None
+
+
+_LINE_PATTERNS = [r"^ab", r"b$", r"\Aa", r"a\z", r"(?i)^A[^x]*B$", r"[^a]+", r"a\s+b", r"a\S*$", r"[\x00-\x{10ffff}]{3}",
+                  r"^$", r"x*", r"(?i)é|ß", r"b[\s\S]?a", r"\W\W"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.text(alphabet="abAB xé\u00a0\t.\ud800ß", max_size=8), max_size=6))
+def test_patterns_run_over_joined_lines_match_as_on_each_line_alone(lines):
+    # one text for a batch must not let a match span two lines, nor ^ $ \A \z miss a line's edges
+    text, starts = joined(lines)
+    col = column("\n".join(lines))
+    for rx in _LINE_PATTERNS:      # Arrow matches each line alone
+        assert line_matches(text, starts, rx).tolist() == matches(col, rx).tolist(), (rx, lines)
 
 
 def test_column_splits_like_str_split():

@@ -1,4 +1,5 @@
-"""Lines as Arrow columns, and Python regular expressions carried over to RE2 (Arrow's engine).
+"""Lines as Arrow columns, and Python regular expressions carried over to RE2 (Arrow's engine,
+and google-re2's for the rules' screens, compiled once: `line_matches`).
 
 The single-page features are computed for a batch of pages at once: their lines become one
 Arrow string column and RE2 runs over it in C++, so Python touches only the few lines a test
@@ -13,11 +14,13 @@ flags. RE2's `\\w`, `\\d` and `\\s` are ASCII-only while Python's are Unicode:
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from functools import lru_cache
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+import re2
 
 from builder import codepoints
 from builder.jit import kernel
@@ -289,6 +292,47 @@ def matches(col: pa.Array, pattern: str | None) -> np.ndarray:
     return pc.match_substring_regex(col, pattern).to_numpy(zero_copy_only=False)
 
 
+# Per compiled pattern, the memory its lazily built DFA may take. RE2's default (8 MB, what Arrow
+# uses) is too little for the rules' largest screen, ~25 kB of case-insensitive alternatives:
+# RE2 then keeps falling back to a matcher ~15x slower. Over a run the screens' DFAs grow to
+# ~20 MB in all; this is a cap, for users' rules files that add more.
+_DFA_MEMORY = 64 << 20
+
+
+@lru_cache(maxsize=32)
+def _program(pattern: str) -> re2._Regexp:
+    """`pattern` compiled for `line_matches`: `^` and `$` at each line's edges (as are `\\A` and
+    `\\z`), and no part of it matches a line break, so that no match spans two lines."""
+    options = re2.Options()
+    options.max_mem, options.never_nl, options.log_errors = _DFA_MEMORY, True, False
+    parts = (m.group() for m in _PART.finditer(pattern))
+    return re2.compile("(?m)" + "".join("^" if p == "\\A" else "$" if p == "\\z" else p for p in parts), options)
+
+
+def joined(lines: list[str]) -> tuple[bytes, list[int]]:
+    """Lines (none holding a line break) as one UTF-8 text, "\\n" between them, and where each starts."""
+    text = "\n".join(lines).encode("utf-8", "surrogatepass")      # as `column` encodes them
+    return text, (np.flatnonzero(np.frombuffer(text, dtype=np.uint8) == 10) + 1).tolist()
+
+
+def line_matches(text: bytes, starts: list[int], pattern: str | None) -> np.ndarray:
+    """Per line of a `joined` text: does the RE2 `pattern` match somewhere in it (all False for
+    None)? `matches` over a column, but a pattern is compiled once per process and keeps its DFA:
+    Arrow compiles it on every call, and the rules' largest screen took longer to compile (~20 ms)
+    than to match a batch of 64 pages, and matched them 2-3x slower with a DFA started afresh."""
+    hits = np.zeros(len(starts) + 1, dtype=bool)
+    if pattern is None:
+        return hits
+    search, pos = _program(pattern).search, 0
+    while (m := search(text, pos)) is not None:
+        line = bisect_right(starts, m.start())
+        hits[line] = True
+        if line == len(starts):
+            break
+        pos = starts[line]      # the next line: one match a line is enough
+    return hits
+
+
 def screen(pattern: str, anchors: bool = True) -> str | None:
     """An RE2 pattern that matches every string the Python `pattern` matches (maybe more), or
     None when RE2 cannot express it. `anchors=False` also drops `^` and `\\A`: for a pattern
@@ -310,11 +354,13 @@ def screen(pattern: str, anchors: bool = True) -> str | None:
             part = f"[{_WIDE[part[1]]}]"
         elif part[0] == "\\" and part[1:].isdigit():
             return None                  # a backreference
+        elif part == "\\C":
+            return None                  # any byte, a line break too
         out.append(part)
     rx = "".join(out)
     try:
-        pc.match_substring_regex(pa.array([""]), rx)
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        _program(rx)
+    except re2.error:
         return None
     return rx
 

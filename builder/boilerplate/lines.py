@@ -260,7 +260,7 @@ def _judge(lines: list[str], fold_lines: list[str], col: pa.Array, tokens: pa.Ar
     many words as the larger count says ("首页 > 新闻" is three tokens, two words of characters)."""
     size = np.maximum(n, unspaced)
     judged = ~blank & (size <= rules.top_words * p.soft_scale)
-    patterns = rules.screen.patterns(col, lines, bullet, judged)
+    patterns = rules.screen.patterns(lines, bullet, judged)
     flagged = np.flatnonzero((rules.screen.words(tokens, codes, parent, n, p.soft_scale, size) | patterns) & judged)
     verdicts = {}
     scale, remembered = p.soft_scale, rules.remembered

@@ -6,8 +6,8 @@ Case-insensitive patterns are lowercased and matched case-sensitively against th
 Python's `re` skips an alternative whose first literal does not match only in case-sensitive mode,
 so a long alternation of word lists costs a few character tests instead of one trial per branch.
 
-A batch of lines is first screened as a whole (`Rules.screen`: RE2 over an Arrow column, Arrow
-set lookups of the word triggers); only the lines a screen flags are judged here one by one.
+A batch of lines is first screened as a whole (`Rules.screen`: RE2 over the lines joined into one
+text, Arrow set lookups of the word triggers); only the lines a screen flags are judged here one by one.
 """
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from builder.boilerplate.columns import matches, screen
+from builder.boilerplate.columns import joined, line_matches, screen
 from builder.boilerplate.columns import words as tokens
 from builder.errors import BuilderError
 from builder.tomlfile import read_toml
@@ -62,22 +62,26 @@ class _Screen:
     scans: tuple[str | None, ...]          # ... and the screenable `ends` and `patterns`
     python: tuple[tuple[re.Pattern, str, bool], ...]  # (pattern, "starts"/"ends"/"patterns", lowercased) RE2 cannot run
 
-    def patterns(self, col: pa.Array, lines: list[str], items: np.ndarray, test: np.ndarray) -> np.ndarray:
-        """Per line of `col` (`lines` as Python strings) where `test` holds: may one of the rules'
-        regular expressions hit it, or its text after a list marker (`items`: list items, which
-        are judged without their two-character marker)?"""
-        # A list item's `starts` are also tried after its marker, on its tail appended to the
-        # column: one optional two-character prefix on every line made RE2 three times slower,
-        # and a second call would compile the patterns again (Arrow compiles them per call).
+    def patterns(self, lines: list[str], items: np.ndarray, test: np.ndarray) -> np.ndarray:
+        """Per line of `lines` where `test` holds: may one of the rules' regular expressions hit
+        it, or its text after a list marker (`items`: list items, which are judged without their
+        two-character marker)?"""
+        hits = np.zeros(len(lines), dtype=bool)
+        tested = np.flatnonzero(test)
+        if not len(tested):
+            return hits
+        # A list item's `starts` are also tried after its marker, on its tail appended as one
+        # more line: one optional two-character prefix on every line made RE2 three times slower.
         at = np.flatnonzero(items & test)
-        both = pa.concat_arrays([col, pc.utf8_slice_codeunits(col.take(pa.array(at)), 2)]) if len(at) else col
-        starts = np.logical_or.reduce([matches(both, rx) for rx in self.starts])
-        hits = starts[:len(col)] | np.logical_or.reduce([matches(col, rx) for rx in self.scans])
-        hits[at] |= starts[len(col):]
+        text, starts = joined([lines[i] for i in tested.tolist()] + [lines[i][2:] for i in at.tolist()])
+        found = np.logical_or.reduce([line_matches(text, starts, rx) for rx in self.starts])
+        found[:len(tested)] |= np.logical_or.reduce([line_matches(text, starts, rx) for rx in self.scans])[:len(tested)]
+        hits[tested] = found[:len(tested)]
+        hits[at] |= found[len(tested):]
         if self.python:
             for i in np.flatnonzero(test & ~hits).tolist():
                 hits[i] = self._python_hit(lines[i][2:] if items[i] else lines[i])
-        return hits & test
+        return hits
 
     def words(self, tokens: pa.Array, codes: pa.DictionaryArray, parent: np.ndarray, n: np.ndarray,
               scale: float, lengths: np.ndarray | None = None) -> np.ndarray:
