@@ -1507,6 +1507,34 @@ def _fixture_pages() -> list[list[str]]:
     return pages + [_TRICKY, _TRICKY[::-1] + _TRICKY[:5], ["", "1234", "!!!"], [""]]
 
 
+def _every_rule_hit(rules, line: str, tokens: list[str], n: float) -> list[int]:
+    """`Rules._hits` from its definition: every rule's patterns tried in Python, no RE2 screen."""
+    hit = set(rules._hits(line, tokens, n, patterns=False))
+    low = line.lower()
+    for i, r in enumerate(rules.rules):
+        text = low if r.lower else line
+        if n <= r.max_words and ((r.starts is not None and r.starts.match(text))
+                                 or (r.ends is not None and r.ends.search(text[-100:]))
+                                 or (r.patterns is not None and r.patterns.search(text))):
+            hit.add(i)
+    return sorted(hit)
+
+
+def test_rules_tried_on_a_line_are_those_re2_names_and_no_hit_is_lost(tmp_path):
+    extra = tmp_path / "rules.toml"
+    extra.write_text("[rule.twice]\nmax_words = 6\nstarts = ['(?P<w>echo) (?P=w)$']\n"
+                     "[rule.behind]\nmax_words = 6\npatterns = ['(?<=\\d )apples', 'pears']\n", encoding="utf-8")
+    lines = {l for page in _fixture_pages() for l in page if l}
+    lines |= {l[2:] for l in lines if len(l) > 2} | {"Echo echo", "We sold 3 apples", "İNDİR Share", "Teilen İ"}
+    for rules in (load_rules(), load_rules(str(extra))):
+        assert rules.screen.unscreened or rules is load_rules()
+        for line in sorted(lines):
+            toks = _py_words(line.casefold())
+            for n in (len(toks), len(toks) / 1.5):
+                assert rules._hits(line, toks, n) == _every_rule_hit(rules, line, toks, n), line
+    assert {load_rules(str(extra)).rules[i].name for i, _ in load_rules(str(extra)).screen.unscreened} == {"twice", "behind"}
+
+
 def test_table_rows_without_bars_are_a_table_but_not_links_that_carry_numbers():
     rules, p = load_rules(), L.Params()
     seo = [f"Open 24/7 laundry in {code}, Valley District" for code in ("41207", "41209", "41210", "41212", "41215")]

@@ -19,8 +19,9 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+import re2
 
-from builder.boilerplate.columns import joined, line_matches, screen
+from builder.boilerplate.columns import joined, line_matches, pattern_set, screen
 from builder.boilerplate.columns import words as tokens
 from builder.errors import BuilderError
 from builder.tomlfile import read_toml
@@ -61,6 +62,9 @@ class _Screen:
     starts: tuple[str | None, ...]         # RE2: the screenable `starts`, case-insensitive / case-sensitive
     scans: tuple[str | None, ...]          # ... and the screenable `ends` and `patterns`
     python: tuple[tuple[re.Pattern, str, bool], ...]  # (pattern, "starts"/"ends"/"patterns", lowercased) RE2 cannot run
+    each: re2.Set | None                   # one line's screens, rule by rule: entry k screens `entries[k]`
+    entries: tuple[tuple[int, bool], ...]  # (rule index, its `starts` (True) or its `ends` and `patterns`)
+    unscreened: tuple[tuple[int, bool], ...]  # the same, for the rules with a pattern RE2 cannot run
 
     def patterns(self, lines: list[str], items: np.ndarray, test: np.ndarray) -> np.ndarray:
         """Per line of `lines` where `test` holds: may one of the rules' regular expressions hit
@@ -114,6 +118,15 @@ class _Screen:
         line, idx = line[hit], idx[hit]
         flags[line[within[line] <= limits[idx]]] = True
 
+    def candidates(self, line: str) -> list[tuple[int, bool]]:
+        """The (rule, `starts` or not) whose patterns may hit the line: those whose screen matches
+        it, and those with a pattern RE2 cannot run. A line holding "İ", which Python's lower()
+        makes two characters, may be hit by any."""
+        if "\u0130" in line:
+            return [*self.entries, *self.unscreened]
+        found = self.each.Match(line.encode("utf-8", "surrogatepass")) if self.each is not None else None
+        return [*(self.entries[k] for k in found or ()), *self.unscreened]
+
     def _python_hit(self, line: str) -> bool:
         low = line.lower()
         for rx, kind, lower in self.python:
@@ -126,7 +139,8 @@ class _Screen:
 @dataclass(frozen=True)
 class Rules:
     """Compiled rules. Word triggers are looked up in a dict by the line's word n-grams, so a
-    line costs a few set operations plus the anchored `starts` matches of the rules in range."""
+    line costs a few set operations, one RE2 set search, and Python's matches of the patterns of
+    the rules that search names."""
     rules: tuple[_Rule, ...]
     words: dict[str, tuple[int, ...]]      # phrase (space-joined tokens) -> indices of rules
     last_words: dict[str, tuple[int, ...]]  # a line's last word -> indices of rules
@@ -134,11 +148,7 @@ class Rules:
     first_tokens: frozenset[str]           # first words of all phrases: a cheap pre-test
     multi_first: frozenset[str]            # first words of the phrases of two words or more
     top_words: int                         # the largest word limit of any rule
-    any_start: tuple[tuple[int, re.Pattern | None, re.Pattern | None], ...]  # (word limit, lowercased and case-sensitive `starts` admitting it)
-    scan_rules: tuple[int, ...]            # rules with `ends` or `patterns`
-    start_rules: tuple[tuple[int, re.Pattern, bool], ...]  # (index, `starts`, lowercased) of the rules with `starts`
-    any_scan: tuple[re.Pattern | None, ...]  # all lowercased / case-sensitive `ends`, then `patterns`: one pre-test each
-    screen: _Screen                        # the same, over a column of lines at once
+    screen: _Screen                        # RE2 tests of all patterns: over a batch of lines, and rule by rule on one
     # Verdicts of lines seen before: menus, footers and prompts recur across a site's pages.
     memo: dict[tuple[str, float], tuple[str | None, str | None, str | None]] = field(
         default_factory=dict, compare=False, repr=False)
@@ -224,22 +234,19 @@ class Rules:
                                 hit.update(words.get(" ".join(tokens[k:k + size]), ()))
         if not patterns:
             return sorted(i for i in hit if n <= self.rules[i].max_words)
-        # All `starts` of all rules in one anchored alternation per case mode: a line costs one
-        # match; only on a hit are the rules tried one by one (a later rule may also match).
+        # RE2 tells which rules' patterns may hit (a superset); Python's `re` decides those only
         low = line.lower()
-        ci, cs = next(((a, b) for limit, a, b in self.any_start if n <= limit), (None, None))
-        if (ci is not None and ci.match(low)) or (cs is not None and cs.match(line)):
-            hit.update(i for i, rx, lower in self.start_rules if rx.match(low if lower else line))
-        lo_end, cs_end, lo_pat, cs_pat = self.any_scan
-        if not ((lo_end is not None and lo_end.search(low[-_TAIL:])) or (cs_end is not None and cs_end.search(line[-_TAIL:]))
-                or (lo_pat is not None and lo_pat.search(low)) or (cs_pat is not None and cs_pat.search(line))):
-            return sorted(i for i in hit if n <= self.rules[i].max_words)
-        for i in self.scan_rules:
+        for i, starts in self.screen.candidates(line):
             r = self.rules[i]
             if n > r.max_words:
                 continue
             text = low if r.lower else line
-            if (r.ends is not None and r.ends.search(text[-_TAIL:])) or (r.patterns is not None and r.patterns.search(text)):
+            if starts:
+                found = r.starts.match(text)
+            else:
+                found = ((r.ends is not None and r.ends.search(text[-_TAIL:]))
+                         or (r.patterns is not None and r.patterns.search(text)))
+            if found:
                 hit.add(i)
         return sorted(i for i in hit if n <= self.rules[i].max_words)
 
@@ -330,27 +337,10 @@ def _compile(rules: dict, where: str) -> Rules:
                 raise BuilderError(f"boilerplate: {where}: rule {name}: word {phrase!r} must have 1 to {_MAX_PHRASE} words")
             sizes.add(len(toks))
             words.setdefault(" ".join(toks), []).append(idx)
-    # Per word limit, one alternation of the `starts` of every rule whose limit admits it.
-    any_start = []
-    for limit in sorted({r.max_words for r in compiled if r.starts is not None}):
-        admitted = [(spec, r) for spec, r in zip(rules.values(), compiled) if r.starts is not None and r.max_words >= limit]
-        rxs = []
-        for lower in (True, False):
-            pats = [p for spec, r in admitted if r.lower == lower for p in _strings(spec, "starts", r.name, where)]
-            rxs.append(_regex(pats, lower, "*", where))
-        any_start.append((limit, *rxs))
-    any_scan = tuple(_regex([p for spec, r in zip(rules.values(), compiled) if r.lower == lower
-                             for p in (_strings(spec, "patterns", r.name, where) if key == "patterns"
-                                       else [f"(?:{e})$" for e in _strings(spec, "ends", r.name, where)])],
-                            lower, "*", where)
-                     for key in ("ends", "patterns") for lower in (True, False))
     return Rules(tuple(compiled), {w: tuple(ids) for w, ids in words.items()},
                  {w: tuple(ids) for w, ids in last_words.items()}, tuple(sorted(sizes)),
                  frozenset(w.split()[0] for w in words), frozenset(w.split()[0] for w in words if " " in w),
-                 max((r.max_words for r in compiled), default=0),
-                 tuple(any_start), tuple(i for i, r in enumerate(compiled) if r.ends is not None or r.patterns is not None),
-                 tuple((i, r.starts, r.lower) for i, r in enumerate(compiled) if r.starts is not None),
-                 any_scan, _screen(rules, compiled, where, words, last_words))
+                 max((r.max_words for r in compiled), default=0), _screen(rules, compiled, where, words, last_words))
 
 
 def _triggers(triggers: dict[str, list[int]], compiled: list[_Rule]) -> tuple[pa.Array, np.ndarray]:
@@ -368,16 +358,28 @@ def _screen(rules: dict, compiled: list[_Rule], where: str, words: dict[str, lis
     # one alternation of everything, where any unanchored part makes it try every position)
     parts: tuple[list[str], ...] = ([], [], [], [])
     python = []
-    for spec, r in zip(rules.values(), compiled):
+    # ... and each rule's `starts`, and its `ends` and `patterns`, as one entry of a set of screens
+    # for one line at a time, or unscreened when one of them cannot be screened
+    entries, each, unscreened = [], [], []
+    for i, (spec, r) in enumerate(zip(rules.values(), compiled)):
+        screens: dict[bool, list[str | None]] = {True: [], False: []}
         for kind in ("starts", "ends", "patterns"):
             for p in _strings(spec, kind, r.name, where):
                 src = f"(?:{p})$" if kind == "ends" else p
                 src = _lowered(src) if r.lower else src
                 rx = screen(src, anchors=False)
+                screens[kind == "starts"].append(rx)
                 if rx is None:
                     python.append((re.compile(src), kind, r.lower))
                 else:
                     parts[2 * (not r.lower) + (kind != "starts")].append(f"(?:{rx})")
+        for starts, rxs in screens.items():
+            if rxs and None in rxs:
+                unscreened.append((i, starts))
+            elif rxs:
+                body = "|".join(f"(?:{rx})" for rx in rxs)
+                each.append(("(?i)" if r.lower else "") + (f"^(?:{body})" if starts else body))
+                entries.append((i, starts))
     # Case-insensitive patterns run on Python's lower() of a line, RE2's (?i) on the line: the same
     # but for "İ", which lower() makes two characters: such lines are always judged.
     starts = ["^(?:" + "|".join(p) + ")" if p else None for p in parts[0::2]]
@@ -389,7 +391,7 @@ def _screen(rules: dict, compiled: list[_Rule], where: str, words: dict[str, lis
     last, last_limits = _triggers(last_words, compiled)
     return _Screen(tuple(p for p, _ in by_size), tuple(l for _, l in by_size), tuple(firsts), last, last_limits,
                    ("(?i)" + starts[0] if starts[0] else None, starts[1]), (insensitive, "|".join(parts[3]) or None),
-                   tuple(python))
+                   tuple(python), pattern_set(each) if each else None, tuple(entries), tuple(unscreened))
 
 
 @lru_cache(maxsize=8)
