@@ -60,6 +60,18 @@ def test_long_text_sampled_from_start_and_middle():
     assert LanguageFilter(LangConfig(max_chars=400)).detect(text)[0] == "de"
 
 
+def test_detector_sees_each_run_of_whitespace_as_one_space():
+    # the sample is joined from str.split's words: the same as replacing re's \s+, for every character
+    seen = []
+    f = LanguageFilter(LangConfig())
+    f._detect = lambda sample: seen.append(sample) or ("en", 1.0)
+    spaces = [chr(c) for c in range(0x110000) if re.fullmatch(r"\s", chr(c))]
+    assert spaces == [chr(c) for c in range(0x110000) if chr(c).isspace()]
+    text = " ".join(f"{w}{s}{s}" for w, s in zip(TEXTS["en"].split(), spaces * 9))
+    f.detect(text)
+    assert len(text) < LangConfig().max_chars and seen == [re.sub(r"\s+", " ", text).strip()]
+
+
 def test_all_caps_text():
     assert LanguageFilter(LangConfig()).detect(TEXTS["en"].upper())[0] == "en"
 
