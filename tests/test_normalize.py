@@ -7,13 +7,15 @@ import unicodedata
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from builder import codepoints
 from builder.article import Article
 from builder.config import NormalizeConfig
-from builder.normalize import (_repaired, collapse_spaces, content_hash, key, move_dateline, normalize_article,
-                               normalize_text, repair_misdecoded, split_dateline)
+from builder.normalize import (_MOJIBAKE_HINT, _REMOVED, _needs_repair, _repair_tables, _repaired, collapse_spaces,
+                               content_hash, key, move_dateline, normalize_article, normalize_text, repair_misdecoded,
+                               split_dateline)
 
 FIX = Path(__file__).parent / "fixtures"
 CFG = NormalizeConfig()
@@ -94,6 +96,16 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b\ufeff]")
        st.booleans())
 def test_the_shortcut_for_texts_with_nothing_to_repair_changes_nothing(text, fix):
     assert normalize_text(text, NormalizeConfig(fix_mojibake=fix)) == _repaired(text, fix)
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(["Ã", "Â", "ï", "Ð", "¼", "€", "¿", "œ", "ab", " ", "é", "漢", "\U0001f389", "\ud800",
+                                 "\x00", "\t", "\x7f", "\x85", "\u200b", "\u200d", "\ufeff"]), max_size=8).map("".join)
+       | st.text(max_size=100), st.booleans())
+@example("Ãab€", True)      # a lead and a continuation, not side by side
+def test_what_needs_repair_is_read_off_the_code_points_as_the_patterns_find_it(text, fix):
+    want = _REMOVED.search(text) is not None or (fix and _MOJIBAKE_HINT.search(text) is not None)
+    assert _needs_repair(codepoints.points(text), *_repair_tables(), fix) == want
+
 
 @settings(max_examples=300, deadline=None)
 @given(st.text(alphabet=st.characters(codec="utf-8"), max_size=300)
