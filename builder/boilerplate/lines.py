@@ -185,7 +185,7 @@ def batch_features(pages: list[list[str]], rules: Rules, p: Params) -> Batch:
     table = pc.starts_with(col, "|").to_numpy(zero_copy_only=False) & pc.ends_with(col, "|").to_numpy(zero_copy_only=False)
     blank = empty(col)
     table |= _number_rows(codes, parent, tok, page, blank, p)
-    verdicts = _judge(lines, fold_lines, col, tokens, codes, parent, tok, unspaced, bullet, blank, rules, p)
+    verdicts = _judge(lines, fold_lines, tokens, codes, parent, tok, unspaced, bullet, blank, rules, p)
     rule, soft = [None] * len(lines), [False] * len(lines)
     cut = np.full(len(lines), -1, dtype=np.int64)
     cut_names: dict[str, int] = {}
@@ -250,7 +250,7 @@ def _punctuated(text: str) -> bool:
     return text[-1] in END_CHARS or SENTENCE_INSIDE.search(text) is not None
 
 
-def _judge(lines: list[str], fold_lines: list[str], col: pa.Array, tokens: pa.Array, codes: pa.DictionaryArray,
+def _judge(lines: list[str], fold_lines: list[str], tokens: pa.Array, codes: pa.DictionaryArray,
            parent: np.ndarray, n: np.ndarray, unspaced: np.ndarray, bullet: np.ndarray, blank: np.ndarray,
            rules: Rules, p: Params) -> dict[int, tuple]:
     """`Rules.judge` verdicts of the lines the rules' screens flag (the others are hit by no rule).
