@@ -294,8 +294,8 @@ def matches(col: pa.Array, pattern: str | None) -> np.ndarray:
 
 # Per compiled pattern, the memory its lazily built DFA may take. RE2's default (8 MB, what Arrow
 # uses) is too little for the rules' largest screen, ~25 kB of case-insensitive alternatives:
-# RE2 then keeps falling back to a matcher ~15x slower. Over a run the screens' DFAs grow to
-# ~20 MB in all; this is a cap, for users' rules files that add more.
+# RE2 then keeps falling back to a matcher ~15x slower. Over clean-dev's and corpus-dev's pages the
+# screens' DFAs grew to ~40 MB in all; this is a cap, for users' rules files that add more.
 _DFA_MEMORY = 64 << 20
 
 
