@@ -375,7 +375,7 @@ def screen(pattern: str, anchors: bool = True) -> str | None:
         out.append(part)
     rx = "".join(out)
     try:
-        _program(rx)
+        _program.__wrapped__(rx)    # not cached: the hundreds of rule patterns would push out the screens
     except re2.error:
         return None
     return rx
