@@ -23,7 +23,7 @@ from builder.config import BoilerplateConfig
 _OWN_LINE_WORDS = 15   # a non-template line this long is the page's own text, never footer
 _FULL, _HITS = 1, 2   # how the single-page layer sees a page (`Cleaner._layer`)
 _BATCH = 128           # pages cleaned together, an HTML page's other views included: one pass over all their lines
-                       # (larger batches hold more memory for little speed: README, "Known limits")
+                       # (larger batches hold more memory for little speed: docs/performance.md)
 
 
 @dataclass
