@@ -4,6 +4,7 @@ from __future__ import annotations
 import gzip
 import io
 import json
+import os
 import random
 import shutil
 from pathlib import Path
@@ -374,3 +375,64 @@ def test_arbitrary_bytes_never_raise(tmp_path, blob):
     for a in arts:
         assert a.status in (KEPT, QUARANTINED)
         (a.text + (a.html or "") + a.id).encode("utf-8")  # always valid text
+
+
+# --- odd file system entries ------------------------------------------------------------------
+
+def test_origin_names_the_file_under_its_root_however_the_root_is_written(tmp_path, monkeypatch):
+    d = tmp_path / "crawl"
+    d.mkdir()
+    (d / "feed.jsonl").write_bytes(jsonl_lines(2))
+    (d / "page.txt").write_text("A page of text.", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    spellings = [d, Path("crawl"), Path("./crawl/"), Path("crawl/../crawl")]
+    origins = [[a.origin for a in read(p)] for p in spellings]
+    assert origins[0] == ["crawl/feed.jsonl:1", "crawl/feed.jsonl:2", "crawl/page.txt"]
+    assert all(o == origins[0] for o in origins)
+    assert [a.origin for a in read(Path("crawl/page.txt"))] == ["page.txt"]
+
+
+def test_a_file_name_that_is_not_utf8_is_escaped_not_fatal(tmp_path):
+    d = tmp_path / "in"
+    d.mkdir()
+    name = bytes(d) + b"/bad\xff\xfename.txt"
+    with open(name, "wb") as fh:
+        fh.write(b"Some article text.")
+    (d / "good.txt").write_text("Other text.", encoding="utf-8")
+    arts = read(d)
+    assert [a.id for a in arts] == ["bad\\xff\\xfename", "good"]
+    assert arts[0].status == KEPT and arts[0].text == "Some article text."
+    assert arts[0].origin == "in/bad\\xff\\xfename.txt"
+    json.dumps([a.id + a.origin for a in arts]).encode("utf-8")   # writable as JSON and Arrow text
+
+
+def test_a_named_pipe_is_quarantined_and_does_not_block(tmp_path):
+    d = tmp_path / "in"
+    d.mkdir()
+    (d / "a.txt").write_text("Text.", encoding="utf-8")
+    os.mkfifo(d / "pipe.txt")
+    arts = read(d)
+    assert [(a.id, a.status, a.reason) for a in arts] == [
+        ("a", KEPT, None), ("pipe.txt", QUARANTINED, "unreadable:not_a_file")]
+
+
+def test_a_symlink_loop_is_read_once(tmp_path):
+    d = tmp_path / "in"
+    (d / "a").mkdir(parents=True)
+    (d / "a" / "doc.txt").write_text("Text.", encoding="utf-8")
+    (d / "a" / "up").symlink_to("..")
+    (d / "b").symlink_to("a")
+    arts = read(d, cfg=IngestConfig(follow_symlinks=True))
+    assert [a.id for a in arts] == ["a/doc"]
+    assert [a.id for a in read(d)] == ["a/doc"]     # links not followed at all by default
+
+
+@pytest.mark.parametrize("blob", [b"Plain prose saved under the wrong name.\nA second line.\n",
+                                  gzip.compress(b"Plain prose, gzipped.\n")])
+def test_a_file_that_is_no_warc_is_quarantined_once(tmp_path, blob):
+    d = tmp_path / "in"
+    d.mkdir()
+    (d / ("x.warc.gz" if blob[:2] == b"\x1f\x8b" else "x.warc")).write_bytes(blob)
+    (d / "y.txt").write_text("Text.", encoding="utf-8")
+    arts = read(d)
+    assert [(a.status, a.reason) for a in arts] == [(QUARANTINED, "unreadable:not_warc"), (KEPT, None)]

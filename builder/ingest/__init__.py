@@ -16,7 +16,7 @@ from builder.errors import BuilderError
 from builder.ingest.files import read_whole_file
 from builder.ingest.jsonl import read_jsonl
 from builder.ingest.parquet import read_parquet
-from builder.ingest.source import Source, kind_of
+from builder.ingest.source import Source, kind_of, printable
 from builder.ingest.warc import read_warc
 
 READERS: dict[str, Callable[[Source, IngestConfig], Iterator[Article]]] = {
@@ -53,6 +53,10 @@ def _read_all(roots: list[Path], cfg: IngestConfig) -> Iterator[Article]:
 
 
 def _read_one(src: Source, cfg: IngestConfig) -> Iterator[Article]:
+    if not src.path.is_file():
+        # a named pipe would block the run, a device never end; a dangling link has nothing to read
+        yield src.whole_file_error("unreadable:not_a_file")
+        return
     if src.kind is None:
         yield src.whole_file_error("unreadable:unsupported_kind")
         return
@@ -64,19 +68,31 @@ def _read_one(src: Source, cfg: IngestConfig) -> Iterator[Article]:
 
 
 def sources(root: Path, cfg: IngestConfig) -> Iterator[Source]:
-    """The files under one input root, sorted by path, hidden files and folders skipped."""
+    """The files under one input root, sorted by path; hidden files and folders, and symbolic
+    links unless `follow_symlinks`, are not inputs. A folder reached twice through links (a link
+    to a parent makes a loop) is read once."""
     if root.is_file():
         kind, suffix = kind_of(root.name)
-        yield Source(root, root.name, kind, suffix, None)
+        name = printable(root.name)
+        yield Source(root, name, kind, suffix, None, name)
         return
+    top = printable(root.resolve().name)
     found: list[tuple[tuple[str, ...], Path]] = []
+    visited: set[str] = set()
     for folder, dirs, files in os.walk(root, followlinks=cfg.follow_symlinks):
-        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        if cfg.follow_symlinks:
+            real = os.path.realpath(folder)
+            if real in visited:
+                dirs[:] = []
+                continue
+            visited.add(real)
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))    # sorted: which copy is read first is fixed
         for name in files:
             path = Path(folder, name)
             if name.startswith(".") or (path.is_symlink() and not cfg.follow_symlinks):
                 continue
-            found.append((path.relative_to(root).parts, path))
+            found.append((tuple(printable(x) for x in path.relative_to(root).parts), path))
     for parts, path in sorted(found):
         kind, suffix = kind_of(path.name)
-        yield Source(path, "/".join(parts), kind, suffix, parts[0] if len(parts) > 1 else None)
+        rel = "/".join(parts)
+        yield Source(path, rel, kind, suffix, parts[0] if len(parts) > 1 else None, f"{top}/{rel}")

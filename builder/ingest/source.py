@@ -16,6 +16,16 @@ KINDS = (
 )
 
 
+def printable(name: str) -> str:
+    """A file name as text that can be written anywhere: bytes that are not UTF-8 (which Python
+    carries as lone surrogates) become `\\xNN` escapes instead of failing JSON and Arrow."""
+    try:
+        raw = name.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:      # a surrogate that is no escaped byte
+        return name.encode("utf-8", "backslashreplace").decode("utf-8")
+    return raw.decode("utf-8", "backslashreplace")
+
+
 def kind_of(name: str) -> tuple[str | None, str]:
     """(kind, suffix) from a file name, (None, "") when the builder cannot read it."""
     low = name.lower()
@@ -32,10 +42,13 @@ class Source:
     kind: str | None
     suffix: str
     folder_site: str | None    # first folder under the input root
+    shown: str = ""            # `rel` under the root folder's own name: the audit's `origin`
 
     @property
     def origin(self) -> str:
-        return str(self.path)
+        # Not the path as typed: `in/x`, `./in/x` and `/abs/in/x` are the same inputs and give
+        # the same release bytes (the manifest's input fingerprint names files the same way).
+        return self.shown or self.rel
 
     @property
     def stem_id(self) -> str:

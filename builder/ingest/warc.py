@@ -39,7 +39,13 @@ _SCAN_BLOCK = 1 << 20
 def read_warc(src: Source, cfg: IngestConfig) -> Iterator[Article]:
     done = 0        # records read (and damaged stretches), for `origin` numbers
     with src.path.open("rb") as fh:
-        gz = fh.read(2) == _GZIP_MAGIC[:2]
+        head = fh.read(_LEFTOVER_PROBE)
+        gz = head[:2] == _GZIP_MAGIC[:2]
+        if head.strip() and not _opens_a_record(head, gz) and _next_record(fh, 0, gz) is None:
+            # not a WARC file at all (warcio would read plain text as an old ARC file and find no
+            # document in it, so it would leave no trace): one entry for the file
+            yield src.whole_file_error("unreadable:not_warc")
+            return
         start = 0
         while True:
             fh.seek(start)
