@@ -360,8 +360,11 @@ def build(cfg: Config, inputs: list[str | Path] | None = None, output: Path | No
         plan = ReleasePlan(documents=n, kept=0)
         cleaned = Spill(Path(tmp) / "cleaned.arrows", _WINDOW)
         t, dedup_seconds = time.perf_counter(), 0.0
+        removed: Counter[str] = Counter()     # why documents went, for a build that keeps none
         with cleaned:
             for a in reporter.track(cleaning.clean(normalised), "clean", total=n):
+                if not a.alive:
+                    removed[a.reason or a.status] += 1
                 if a.alive and dedup is not None:
                     d = time.perf_counter()
                     dedup.add(a)
@@ -387,6 +390,13 @@ def build(cfg: Config, inputs: list[str | Path] | None = None, output: Path | No
             plan.documents += carried
             plan.kept += carried
             plan.cluster_sizes.update(sizes)
+
+        if not plan.kept:
+            # `datasets` cannot load a split without rows, and `check` would fail it: refuse to
+            # publish rather than ship an empty release (the audit's reasons go in the message)
+            why = ", ".join(f"{r} {c}" for r, c in sorted(removed.items(), key=lambda x: (-x[1], x[0])))
+            raise BuilderError(f"nothing to publish: none of the {n} documents was kept ({why}); "
+                               "`builder clean` lists each document with its reason")
 
         counted = Outcomes()
 

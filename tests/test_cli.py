@@ -234,6 +234,19 @@ def test_clean_of_an_empty_folder_is_an_error_like_build(tmp_path):
     assert not (tmp_path / "o.jsonl").exists()
 
 
+
+def test_a_build_that_keeps_nothing_publishes_nothing_and_says_why(tmp_path):
+    # `datasets` cannot load a release without rows: an all-bad input is an error, not a release
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "a.txt").write_bytes(bytes(range(256)) * 8)
+    (src / "b.txt").write_text("Too short.", encoding="utf-8")
+    result = run("build", "--input", str(src), "--output", str(tmp_path / "rel"), "--quiet")
+    assert result.exit_code == 2, result.output
+    assert "nothing to publish: none of the 2 documents was kept" in result.output
+    assert "unreadable:binary 1" in result.output and "too_short 1" in result.output
+    assert not list((tmp_path / "rel").rglob("manifest.json"))
+
 def _no_reading(monkeypatch):
     def fail(*args, **kwargs):
         raise AssertionError("inputs were read before the output was checked")
