@@ -321,7 +321,7 @@ def test_dedup_jsonl_reads_zstd_and_folders(tmp_path):
     assert len(out.read_text().splitlines()) == 3
 
 
-@pytest.mark.parametrize("bad", ["{not json", "[1, 2]", '{"text": "no id"}'])
+@pytest.mark.parametrize("bad", ["{not json", "[1, 2]", '{"text": "no id"}', '{"id": "ok", "text": "other"}'])
 def test_dedup_jsonl_rejects_unusable_lines_with_file_and_line(tmp_path, bad):
     inp = _jsonl(tmp_path / "in.jsonl", [{"id": "ok", "text": "fine"}, bad])
     with pytest.raises(BuilderError, match=r"in\.jsonl:2: "):

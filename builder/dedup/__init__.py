@@ -176,7 +176,10 @@ def _open(path: Path) -> io.TextIOBase:
 
 def _read_docs(paths: list[Path]) -> Iterator[tuple[Doc, bool]]:
     """Each document, and whether it takes part in clustering: a line of `builder clean` output
-    that was not kept, or a text without a single letter or digit, does not."""
+    that was not kept, or a text without a single letter or digit, does not. A repeated id is an
+    error: the output names documents by id, and two with one id would make two kept "originals"
+    of one cluster, or a duplicate of itself."""
+    seen: set[str] = set()
     for path in _files(paths):
         try:
             with _open(path) as f:
@@ -194,6 +197,10 @@ def _read_docs(paths: list[Path]) -> Iterator[tuple[Doc, bool]]:
                         raise BuilderError(f"{path}:{n}: no usable id")
                     if text is not None and not isinstance(text, str):
                         raise BuilderError(f"{path}:{n}: text is not a string")
+                    if str(doc_id) in seen:
+                        raise BuilderError(f"{path}:{n}: id {str(doc_id)!r} was used by an earlier document; "
+                                           "dedup needs one id per document")
+                    seen.add(str(doc_id))
                     published = obj.get("published_at")
                     usable = obj.get("status", "kept") == "kept" and any(c.isalnum() for c in text or "")
                     yield Doc(str(doc_id), text or "", published if isinstance(published, str) else None), usable
