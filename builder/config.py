@@ -8,10 +8,12 @@ Relative paths in the config resolve against the current directory, like paths o
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import json
 import types
 import typing
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -203,7 +205,8 @@ def _coerce(hint, value, where: str):
         return value
     if hint is float and isinstance(value, int) and not isinstance(value, bool):
         return float(value)
-    if hint is bool and not isinstance(value, bool) or not isinstance(value, hint):
+    # bool is a subclass of int: `max_bytes = true` must not pass as 1 (and 1 not as true)
+    if not isinstance(value, hint) or isinstance(value, bool) != (hint is bool):
         raise ConfigError(f"config: {where} must be {hint.__name__}, got {type(value).__name__}")
     return value
 
@@ -235,7 +238,7 @@ def _numbers(node, prefix: str = ""):
 
 
 def validate(cfg: Config) -> None:
-    d = cfg.dedup
+    d, c = cfg.dedup, cfg.check
     if not 0.0 < d.threshold <= 1.0:
         raise ConfigError(f"config: dedup.threshold must be in (0, 1], got {d.threshold}")
     if d.keep not in ("longest", "earliest", "first"):
@@ -249,3 +252,49 @@ def validate(cfg: Config) -> None:
         raise ConfigError(f"config: engine.name {cfg.engine.name!r} is not available; only 'local' is")
     if cfg.filters.lang.backend not in ("fasttext", "langdetect"):
         raise ConfigError(f"config: filters.lang.backend must be fasttext or langdetect, got {cfg.filters.lang.backend!r}")
+    if c.near_dup_num_perm < 16:
+        raise ConfigError(f"config: check.near_dup_num_perm must be >= 16, got {c.near_dup_num_perm}")
+    for where in _AT_LEAST_ONE:
+        value = functools.reduce(getattr, where.split("."), cfg)
+        if value < 1:
+            raise ConfigError(f"config: {where} must be >= 1, got {value}")
+    _check_name(cfg.release.name)
+    _check_compression(cfg.publish)
+
+
+# Sizes where 0 divides by zero (shard_rows), is refused by the writer (row_group_rows), never fills a batch,
+# or silently empties a stage (every document too large, no text to detect, no sample or shingle to check).
+# Fields whose 0 is documented as meaning something (engine.workers, "0 = off") are not here.
+_AT_LEAST_ONE = ("ingest.max_bytes", "filters.lang.max_chars", "dedup.batch_size", "dedup.guard_segments",
+                 "dedup.max_bucket", "publish.shard_rows", "publish.row_group_rows", "check.near_dup_sample",
+                 "check.near_dup_shingle_size")
+
+
+def _check_name(name: str) -> None:
+    # the release goes to <output>/<name>/<version>/: a path or ".." would publish outside --output,
+    # an absolute one anywhere, "" or "." straight into --output
+    if (name in ("", ".", "..") or "/" in name or "\\" in name or name != name.strip()
+            or any(unicodedata.category(ch) == "Cc" for ch in name)):
+        raise ConfigError(f'config: release.name must be one folder name (no "/", "\\", "." or "..", '
+                          f"control characters or surrounding spaces), got {name!r}")
+
+
+# The codecs pq.ParquetWriter takes (in any case; it has no LZO writer); "none" and "snappy" take no
+# level, and the shard writer leaves publish.compression_level out for them.
+CODECS = ("none", "snappy", "gzip", "brotli", "lz4", "lz4_raw", "zstd")
+LEVELLED_CODECS = ("gzip", "brotli", "lz4", "lz4_raw", "zstd")
+
+
+def _check_compression(p: PublishConfig) -> None:
+    import pyarrow as pa  # here, not at the top: the commands that read a config import it anyway
+
+    codec = p.compression.lower()
+    usable = [c for c in CODECS if c == "none" or pa.Codec.is_available(c)]
+    if codec not in usable:
+        raise ConfigError(f"config: publish.compression must be one of {', '.join(usable)}, got {p.compression!r}")
+    if codec not in LEVELLED_CODECS:
+        return
+    # out of pyarrow's range, gzip fails at publish and the others take it silently
+    lo, hi = max(0, pa.Codec.minimum_compression_level(codec)), pa.Codec.maximum_compression_level(codec)
+    if not lo <= p.compression_level <= hi:
+        raise ConfigError(f"config: publish.compression_level for {codec} must be in {lo}..{hi}, got {p.compression_level}")

@@ -18,7 +18,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from builder.article import DATA_SCHEMA, KEPT, QUARANTINED, Article, n_words
-from builder.config import PublishConfig
+from builder.config import LEVELLED_CODECS, PublishConfig
 from builder.errors import BuilderError
 from builder.normalize import content_hash
 
@@ -138,7 +138,9 @@ class ShardWriter:
             self.nbytes += self._shard.pop()
 
     def _options(self) -> dict:
-        return {"compression": self.cfg.compression, "compression_level": self.cfg.compression_level,
+        # pyarrow refuses a level for a codec that takes none ("none", "snappy")
+        level = self.cfg.compression_level if self.cfg.compression.lower() in LEVELLED_CODECS else None
+        return {"compression": self.cfg.compression, "compression_level": level,
                 "write_page_index": True, "write_statistics": True, "use_dictionary": True}
 
     def close(self) -> tuple[list[Path], int]:
