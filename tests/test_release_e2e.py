@@ -277,3 +277,36 @@ def test_first_pages_are_hashed_by_the_pass_not_by_the_template_counter(tmp_path
         result = CliRunner().invoke(cli, ["clean", str(ROOT / "examples" / "raw"), "--output", str(out), "--quiet"])
         assert result.exit_code == 0, result.output
         assert out.read_text(encoding="utf-8") == expected.read_text(encoding="utf-8")
+
+
+def _reseal(rel: Path, edit_manifest=None) -> None:
+    """Make the manifest match the release's files again (a tampering the checksums cannot see)."""
+    manifest = json.loads((rel / "manifest.json").read_text(encoding="utf-8"))
+    for entry in manifest["files"]:
+        path = rel / entry["path"]
+        entry["sha256"] = hashlib.sha256(path.read_bytes()).hexdigest()
+        entry["bytes"] = path.stat().st_size
+        if path.suffix == ".parquet":
+            entry["rows"] = pq.ParquetFile(path).metadata.num_rows
+    if edit_manifest:
+        edit_manifest(manifest)
+    (rel / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+
+
+def test_a_previous_release_without_a_data_column_is_refused_in_one_line(releases, tmp_path):
+    rel = copy_release(releases["v2"], tmp_path)
+    shard = sorted((rel / "data").glob("*.parquet"))[0]
+    pq.write_table(pq.read_table(shard).drop_columns(["text"]), shard)
+    _reseal(rel)
+    result = build("--input", str(releases["tmp"] / "in2"), "--output", str(tmp_path / "out"), "--previous", str(rel))
+    assert result.exit_code == 2 and "has other columns than a release: text (missing" in result.output, result.output
+    assert "internal error" not in result.output
+
+
+def test_a_manifest_whose_version_is_no_version_is_refused(releases, tmp_path):
+    rel = copy_release(releases["v2"], tmp_path)
+    _reseal(rel, lambda m: m.update(version=123))
+    result = build("--input", str(releases["tmp"] / "in2"), "--output", str(tmp_path / "out"), "--previous", str(rel))
+    assert result.exit_code == 2 and "version 123 is not a semantic version" in result.output, result.output
+    checked = CliRunner().invoke(cli, ["check", str(rel), "--quiet"])
+    assert checked.exit_code == 2 and "version 123 is not a semantic version" in checked.output

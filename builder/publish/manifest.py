@@ -20,6 +20,7 @@ import pyarrow.parquet as pq
 import builder
 from builder.config import Config
 from builder.errors import BuilderError
+from builder.publish.versions import _SEMVER
 
 MANIFEST = "manifest.json"
 BUILD_INFO = "build-info.json"
@@ -121,6 +122,8 @@ def read_manifest(release: Path) -> dict:
         raise BuilderError(f"unreadable {MANIFEST} in {release}: {e}") from None
     if not isinstance(data, dict) or not isinstance(data.get("files"), list) or "version" not in data:
         raise BuilderError(f"{MANIFEST} in {release} lacks version or files")
+    if not isinstance(data["version"], str) or not _SEMVER.match(data["version"]):
+        raise BuilderError(f"{MANIFEST} in {release}: version {data['version']!r} is not a semantic version (X.Y.Z)")
     return data
 
 

@@ -68,7 +68,26 @@ def locate_previous(root: Path, previous: Path | str) -> Path:
     # Its kept articles, clusters and signatures carry over into the new release.
     from builder.publish.manifest import read_manifest, require_intact
     require_intact(path, read_manifest(path), "not used as --previous")
+    _require_columns(path, previous)
     return path
+
+
+def _require_columns(release: Path, previous: Path | str) -> None:
+    """BuilderError unless every data shard of `release` has the columns a build carries over: a
+    shard rewritten without one (its manifest updated to match) would fail the build half-way."""
+    import pyarrow.parquet as pq
+
+    from builder.article import DATA_SCHEMA
+    for shard in sorted((release / "data").glob("*.parquet")):
+        try:
+            schema = pq.read_schema(shard)
+        except Exception as e:  # a footer pyarrow cannot parse: several exception types
+            raise BuilderError(f"--previous {previous}: unreadable data shard {shard.name} ({type(e).__name__})") from None
+        wrong = [f"{f.name} ({schema.field(f.name).type if f.name in schema.names else 'missing'}, not {f.type})"
+                 for f in DATA_SCHEMA if f.name not in schema.names or not schema.field(f.name).type.equals(f.type)]
+        if wrong:
+            raise BuilderError(f"--previous {previous}: data shard {shard.name} has other columns than a release: "
+                               + ", ".join(wrong))
 
 
 def pick_previous(root: Path, previous: Path | str | None, version: str | None) -> tuple[Path | None, bool]:
