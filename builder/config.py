@@ -260,6 +260,14 @@ def validate(cfg: Config) -> None:
             raise ConfigError(f"config: {where} must be >= 1, got {value}")
     _check_name(cfg.release.name)
     _check_compression(cfg.publish)
+    if not 0.0 < c.near_dup_threshold <= 1.0:
+        raise ConfigError(f"config: check.near_dup_threshold must be in (0, 1], got {c.near_dup_threshold}")
+    for where, q in (("filters.quality", cfg.filters.quality), ("check", c)):
+        if q.min_words > q.max_words:   # every document would be dropped, or fail the gate
+            raise ConfigError(f"config: {where}.min_words ({q.min_words}) is above {where}.max_words ({q.max_words})")
+    from builder.publish.versions import _SEMVER   # checked now, not when the release is written
+    if not _SEMVER.match(cfg.release.version):
+        raise ConfigError(f"config: release.version must be a semantic version (X.Y.Z), got {cfg.release.version!r}")
 
 
 # Sizes where 0 divides by zero (shard_rows), is refused by the writer (row_group_rows), never fills a batch,

@@ -176,3 +176,14 @@ def test_int_for_float_field(tmp_path):
 
 def test_defaults_load():
     assert load_config(None) == Config() == load_config(DEFAULT)
+
+
+@pytest.mark.parametrize("toml, message", [
+    ("[check]\nnear_dup_threshold = 1.5\n", "check.near_dup_threshold must be in (0, 1], got 1.5"),
+    ("[filters.quality]\nmin_words = 50\nmax_words = 10\n", "filters.quality.min_words (50) is above filters.quality.max_words (10)"),
+    ("[check]\nmin_words = 5\nmax_words = 4\n", "check.min_words (5) is above check.max_words (4)"),
+    ("[release]\nversion = 'one'\n", "release.version must be a semantic version (X.Y.Z), got 'one'"),
+])
+def test_values_that_would_fail_late_are_refused_at_load(tmp_path, toml, message):
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        _load(tmp_path, toml)
