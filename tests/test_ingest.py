@@ -436,3 +436,15 @@ def test_a_file_that_is_no_warc_is_quarantined_once(tmp_path, blob):
     (d / "y.txt").write_text("Text.", encoding="utf-8")
     arts = read(d)
     assert [(a.status, a.reason) for a in arts] == [(QUARANTINED, "unreadable:not_warc"), (KEPT, None)]
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-be"])
+def test_utf16_jsonl_with_a_byte_order_mark_is_read_line_by_line(tmp_path, encoding):
+    rows = [{"id": "a", "text": "Grüße aus Köln"}, {"id": "b", "text": "второй документ"}]
+    body = "".join(json.dumps(r, ensure_ascii=False) + "\r\n" for r in rows)
+    raw = body.encode(encoding) if encoding == "utf-16" else b"\xfe\xff" + body.encode(encoding)
+    (tmp_path / "w.jsonl").write_bytes(raw)
+    (tmp_path / "w2.jsonl.gz").write_bytes(gzip.compress(raw))
+    for name in ("w.jsonl", "w2.jsonl.gz"):
+        arts = read(tmp_path / name)
+        assert [(a.id, a.status, a.text) for a in arts] == [(r["id"], KEPT, r["text"]) for r in rows]

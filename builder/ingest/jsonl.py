@@ -24,6 +24,8 @@ def read_jsonl(src: Source, cfg: IngestConfig) -> Iterator[Article]:
     try:
         with src.path.open("rb") as raw:
             stream = _decompressed(raw, src.suffix.lower())
+            if stream.peek(2)[:2] in _UTF16_BOMS:
+                stream = _Utf8Lines(stream)
             while True:
                 line = stream.readline(cfg.max_bytes + 1)
                 if not line:
@@ -37,6 +39,9 @@ def read_jsonl(src: Source, cfg: IngestConfig) -> Iterator[Article]:
     except EOFError:
         # the docs before the break are kept; what is lost is reported once, as one entry
         yield _bad(src, line_no + 1, "unreadable:truncated")
+    except UnicodeDecodeError:
+        # a UTF-16 file broken from here on: the lines before it are kept, the rest is one entry
+        yield _bad(src, line_no + 1, "unreadable:encoding")
     except (gzip.BadGzipFile, zlib.error, zstandard.ZstdError):
         yield _bad(src, line_no + 1, "unreadable:truncated" if line_no else "unreadable:corrupt")
 
@@ -47,6 +52,20 @@ def _decompressed(raw: BinaryIO, suffix: str) -> BinaryIO:
     if suffix.endswith(".zst"):
         return io.BufferedReader(_ChunkReader(_zstd_chunks(raw)), _CHUNK)
     return raw
+
+
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+
+
+class _Utf8Lines:
+    """The lines of a UTF-16 stream (one with a byte order mark: Windows tools write JSON Lines
+    so), as the UTF-8 bytes the reader expects; split on UTF-8 bytes, it would break every line."""
+
+    def __init__(self, stream: BinaryIO):
+        self._text = io.TextIOWrapper(stream, encoding="utf-16", newline="")
+
+    def readline(self, limit: int = -1) -> bytes:
+        return self._text.readline(limit).encode("utf-8", "surrogatepass")
 
 
 def _zstd_chunks(raw: BinaryIO) -> Iterator[bytes]:
