@@ -265,8 +265,8 @@ def validate(cfg: Config) -> None:
     for where, q in (("filters.quality", cfg.filters.quality), ("check", c)):
         if q.min_words > q.max_words:   # every document would be dropped, or fail the gate
             raise ConfigError(f"config: {where}.min_words ({q.min_words}) is above {where}.max_words ({q.max_words})")
-    from builder.publish.versions import _SEMVER   # checked now, not when the release is written
-    if not _SEMVER.match(cfg.release.version):
+    from builder.publish.versions import is_version   # checked now, not when the release is written
+    if not is_version(cfg.release.version):
         raise ConfigError(f"config: release.version must be a semantic version (X.Y.Z), got {cfg.release.version!r}")
 
 

@@ -20,7 +20,7 @@ import pyarrow.parquet as pq
 import builder
 from builder.config import Config
 from builder.errors import BuilderError
-from builder.publish.versions import _SEMVER
+from builder.publish.versions import is_version
 
 MANIFEST = "manifest.json"
 BUILD_INFO = "build-info.json"
@@ -122,7 +122,7 @@ def read_manifest(release: Path) -> dict:
         raise BuilderError(f"unreadable {MANIFEST} in {release}: {e}") from None
     if not isinstance(data, dict) or not isinstance(data.get("files"), list) or "version" not in data:
         raise BuilderError(f"{MANIFEST} in {release} lacks version or files")
-    if not isinstance(data["version"], str) or not _SEMVER.match(data["version"]):
+    if not is_version(data["version"]):
         raise BuilderError(f"{MANIFEST} in {release}: version {data['version']!r} is not a semantic version (X.Y.Z)")
     return data
 

@@ -15,6 +15,11 @@ _SEMVER = re.compile(r"^v?(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$")
 Version = tuple[int, int, int]
 
 
+def is_version(text: object) -> bool:
+    """Whether `text` is a version string parse_version takes ("1.2.3" or "v1.2.3")."""
+    return isinstance(text, str) and _SEMVER.match(text.strip()) is not None
+
+
 def parse_version(text: str) -> Version:
     """(1, 2, 3) for "1.2.3" or "v1.2.3"; BuilderError for anything else."""
     m = _SEMVER.match(text.strip())
