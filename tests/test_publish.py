@@ -339,3 +339,19 @@ def test_push_uploads_then_tags_the_commit(release, monkeypatch):
     assert calls == [("token", "t"), ("create_repo", "org/news", True),
                      ("upload", release, "dataset", ("data/*", "audit/*", "plots/*", "dedup/*")),
                      ("tag", "org/news", "v1.0.0", "abc123")]
+
+
+def test_input_fingerprint_names_files_as_ingest_does_even_when_not_utf8(tmp_path):
+    # a file name that is not UTF-8 failed the fingerprint (an internal error at publish) once
+    # ingest had learnt to read it; where the folder lies does not matter, its names and bytes do
+    fps = []
+    for where in ("a", "b"):
+        d = tmp_path / where / "crawl"
+        d.mkdir(parents=True)
+        with open(bytes(d) + b"/bad\xff.txt", "wb") as fh:
+            fh.write(b"text")
+        (d / "good.txt").write_text("text", encoding="utf-8")
+        fps.append(input_fingerprint([d]))
+    assert fps[0] == fps[1]
+    (tmp_path / "b" / "crawl" / "good.txt").write_text("other", encoding="utf-8")
+    assert input_fingerprint([tmp_path / "b" / "crawl"]) != fps[0]

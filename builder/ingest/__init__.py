@@ -16,7 +16,8 @@ from builder.errors import BuilderError
 from builder.ingest.files import read_whole_file
 from builder.ingest.jsonl import read_jsonl
 from builder.ingest.parquet import read_parquet
-from builder.ingest.source import Source, kind_of, printable
+from builder.filenames import printable, printable_parts
+from builder.ingest.source import Source, kind_of
 from builder.ingest.warc import read_warc
 
 READERS: dict[str, Callable[[Source, IngestConfig], Iterator[Article]]] = {
@@ -91,7 +92,7 @@ def sources(root: Path, cfg: IngestConfig) -> Iterator[Source]:
             path = Path(folder, name)
             if name.startswith(".") or (path.is_symlink() and not cfg.follow_symlinks):
                 continue
-            found.append((tuple(printable(x) for x in path.relative_to(root).parts), path))
+            found.append((printable_parts(root, path), path))
     for parts, path in sorted(found):
         kind, suffix = kind_of(path.name)
         rel = "/".join(parts)

@@ -16,16 +16,6 @@ KINDS = (
 )
 
 
-def printable(name: str) -> str:
-    """A file name as text that can be written anywhere: bytes that are not UTF-8 (which Python
-    carries as lone surrogates) become `\\xNN` escapes instead of failing JSON and Arrow."""
-    try:
-        raw = name.encode("utf-8", "surrogateescape")
-    except UnicodeEncodeError:      # a surrogate that is no escaped byte
-        return name.encode("utf-8", "backslashreplace").decode("utf-8")
-    return raw.decode("utf-8", "backslashreplace")
-
-
 def kind_of(name: str) -> tuple[str | None, str]:
     """(kind, suffix) from a file name, (None, "") when the builder cannot read it."""
     low = name.lower()

@@ -20,6 +20,7 @@ import pyarrow.parquet as pq
 import builder
 from builder.config import Config
 from builder.errors import BuilderError
+from builder.filenames import printable, printable_parts
 from builder.publish.versions import is_version
 
 MANIFEST = "manifest.json"
@@ -40,11 +41,12 @@ def dump_json(data, path: Path) -> None:
 
 
 def _input_files(root: Path) -> list[tuple[str, Path]]:
+    # named as ingest names them (`origin`): a file name that is not UTF-8 gets `\xNN` escapes
     if root.is_file():
-        return [(root.name, root)]
+        return [(printable(root.name), root)]
     if root.is_dir():
-        prefix = root.resolve().name
-        return [(f"{prefix}/{p.relative_to(root).as_posix()}", p) for p in root.rglob("*") if p.is_file()]
+        prefix = printable(root.resolve().name)
+        return [("/".join((prefix, *printable_parts(root, p))), p) for p in root.rglob("*") if p.is_file()]
     raise BuilderError(f"input not found: {root}")
 
 
