@@ -448,3 +448,13 @@ def test_utf16_jsonl_with_a_byte_order_mark_is_read_line_by_line(tmp_path, encod
     for name in ("w.jsonl", "w2.jsonl.gz"):
         arts = read(tmp_path / name)
         assert [(a.id, a.status, a.text) for a in arts] == [(r["id"], KEPT, r["text"]) for r in rows]
+
+
+def test_utf16_jsonl_lines_are_held_to_max_bytes_in_utf8(tmp_path):
+    # the first line is 54 characters but 84 bytes of UTF-8 (30 Cyrillic letters): too large for 80
+    rows = [{"id": "a", "text": "ж" * 30}, {"id": "b", "text": "ok"}]
+    body = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
+    (tmp_path / "w.jsonl").write_bytes(body.encode("utf-16"))
+    arts = read(tmp_path / "w.jsonl", cfg=IngestConfig(max_bytes=80))
+    assert [(a.id, a.status, a.reason) for a in arts] == [
+        ("w.jsonl:1", QUARANTINED, "unreadable:too_large"), ("b", KEPT, None)]

@@ -63,9 +63,16 @@ class _Utf8Lines:
 
     def __init__(self, stream: BinaryIO):
         self._text = io.TextIOWrapper(stream, encoding="utf-16", newline="")
+        self._left = b""         # the rest of a line longer than the last call's limit
 
     def readline(self, limit: int = -1) -> bytes:
-        return self._text.readline(limit).encode("utf-8", "surrogatepass")
+        """At most `limit` bytes of UTF-8, as a binary stream's readline: the limit counts bytes
+        (`max_bytes`), while the text stream's counts characters, which take up to four."""
+        if not self._left:
+            self._left = self._text.readline(limit).encode("utf-8", "surrogatepass")
+        n = len(self._left) if limit < 0 else limit
+        out, self._left = self._left[:n], self._left[n:]
+        return out
 
 
 def _zstd_chunks(raw: BinaryIO) -> Iterator[bytes]:
